@@ -1,0 +1,3 @@
+"""Orion: a modular, multi-tenant commerce and SaaS platform backend."""
+
+__version__ = "0.1.0"

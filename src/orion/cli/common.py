@@ -1,0 +1,53 @@
+"""What every command needs: settings, a runtime, a unit of work, clean errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from orion.kernel.errors import OrionError
+from orion.kernel.modules import RegistryError
+from orion.kernel.observability import configure_logging
+from orion.kernel.runtime import Runtime, build_runtime
+from orion.settings import OrionSettings, load_settings
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def settings() -> OrionSettings:
+    loaded = load_settings()
+    configure_logging(
+        "WARNING" if loaded.log_level == "INFO" else loaded.log_level, json=loaded.log_json
+    )
+    return loaded
+
+
+@contextmanager
+def runtime() -> Iterator[Runtime]:
+    try:
+        built = build_runtime(settings())
+    except RegistryError as exc:
+        fail(str(exc))
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def orion_errors() -> Iterator[None]:
+    try:
+        yield
+    except OrionError as exc:
+        fail(exc.message)
+    except RegistryError as exc:
+        fail(str(exc))

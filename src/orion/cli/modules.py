@@ -1,0 +1,147 @@
+"""`orion modules ...`: list, check, enable, disable, new."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orion.cli.common import console, err, fail, orion_errors, runtime
+from orion.kernel.activation import ModuleScope
+
+app = typer.Typer(
+    help="The module registry and per-platform/tenant activation.", no_args_is_help=True
+)
+
+PlatformOption = Annotated[
+    uuid.UUID | None, typer.Option("--platform", help="Platform id (default: the default one)")
+]
+TenantOption = Annotated[uuid.UUID | None, typer.Option("--tenant", help="Override for one tenant")]
+
+
+@app.command("list")
+def list_modules(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    platform: PlatformOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Every installed module with its tier, version, requirements and enabled state."""
+    with runtime() as rt, rt.database.unit_of_work() as session:
+        platform_id = platform or rt.directory.default_platform_id(session)
+        try:
+            enabled = rt.modules.enabled_codes(session, platform_id=platform_id, tenant_id=tenant)
+        except Exception as exc:  # a database not migrated yet still lists the registry
+            err.print(
+                f"[yellow]module states unavailable ({type(exc).__name__}); "
+                "run `orion db upgrade`[/yellow]",
+                highlight=False,
+            )
+            enabled = frozenset(d.code for d in rt.registry.ordered if d.always_on)
+        rows = [
+            {
+                "code": d.code,
+                "name": d.name,
+                "tier": d.tier.value,
+                "version": d.version,
+                "requires": list(d.requires),
+                "enabled": d.code in enabled,
+                "package": d.package,
+            }
+            for d in rt.registry.ordered
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("code", "tier", "version", "requires", "enabled", "name")
+    for row in rows:
+        table.add_row(
+            row["code"],
+            row["tier"],
+            row["version"],
+            ", ".join(row["requires"]),
+            "yes" if row["enabled"] else "no",
+            row["name"],
+        )
+    console.print(table)
+
+
+@app.command()
+def check() -> None:
+    """Validate every definition: fields, imports, tasks, routes, migrations."""
+    with runtime() as rt:
+        problems = rt.registry.check()
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✗[/red] {problem}", highlight=False)
+        fail(f"{len(problems)} problem(s) in module definitions")
+    console.print(f"[green]✓ {len(rt.registry)} modules are sound[/green]")
+
+
+def _change(
+    code: str,
+    enable: bool,
+    platform: uuid.UUID | None,
+    tenant: uuid.UUID | None,
+    with_requirements: bool = True,
+) -> None:
+    with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
+        scope = ModuleScope(platform or rt.directory.default_platform_id(session), tenant)
+        if enable:
+            changed = rt.modules.enable(
+                session, code, scope=scope, with_requirements=with_requirements
+            )
+        else:
+            changed = rt.modules.disable(session, code, scope=scope)
+    verb = "enabled" if enable else "disabled"
+    if changed:
+        console.print(f"[green]{verb}: {', '.join(changed)}[/green] for {scope.label}")
+    else:
+        console.print(f"{code} was already {verb} for {scope.label}")
+
+
+@app.command()
+def enable(
+    code: str,
+    platform: PlatformOption = None,
+    tenant: TenantOption = None,
+    with_requirements: Annotated[
+        bool, typer.Option(help="Also enable what the module requires")
+    ] = True,
+) -> None:
+    """Enable a module for the platform (or one tenant), with its requirements."""
+    _change(code, True, platform, tenant, with_requirements)
+
+
+@app.command()
+def disable(code: str, platform: PlatformOption = None, tenant: TenantOption = None) -> None:
+    """Disable a module; refused while an enabled module requires it."""
+    _change(code, False, platform, tenant)
+
+
+@app.command()
+def new(
+    code: str,
+    directory: Annotated[
+        Path | None, typer.Option(help="Where to create it (default: the built-in modules)")
+    ] = None,
+    tests: Annotated[
+        Path | None, typer.Option(help="Where its test goes (default: tests/modules)")
+    ] = None,
+) -> None:
+    """Scaffold a working module: definition, model, migration, schemas, service, routes,
+    task and test."""
+    from orion.kernel.scaffold import ScaffoldError, scaffold_module
+
+    try:
+        created = scaffold_module(code, modules_dir=directory, tests_dir=tests)
+    except ScaffoldError as exc:
+        fail(str(exc))
+    for path in created:
+        console.print(f"created {path}")
+    console.print(
+        f"[green]module {code} created[/green]; run `orion db upgrade` to create its table"
+    )

@@ -1,0 +1,91 @@
+"""The kernel's own tasks: outbox delivery and sweep, per-tenant fan-out, history clean-up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from orion.kernel.db import utcnow
+from orion.kernel.events import DELIVER_TASK
+from orion.kernel.models import EventDelivery, OutboxEvent, ScheduleClaim, TaskRun
+from orion.kernel.modules import ScheduledTask
+from orion.kernel.scheduling import FAN_OUT_TASK
+from orion.kernel.tasks import task
+from orion.kernel.tenancy import all_tenants
+
+KERNEL_SCHEDULE = (
+    ScheduledTask("kernel.sweep_outbox", cron="* * * * *", queue="default"),
+    ScheduledTask("kernel.purge_history", cron="17 3 * * *", queue="scheduled"),
+)
+
+
+def _runtime(session: Session) -> Any:
+    return session.info["orion.runtime"]
+
+
+@task(DELIVER_TASK, queue="default")
+def deliver_events(session: Session, event_ids: list[str]) -> dict[str, int]:
+    """Run the after-commit handlers of these outbox events (each handler at most once)."""
+    return _runtime(session).events.deliver([uuid.UUID(event_id) for event_id in event_ids])
+
+
+@task("kernel.sweep_outbox", queue="default")
+def sweep_outbox(session: Session) -> dict[str, int]:
+    """Deliver events whose delivery task never ran or failed (worker died, broker down)."""
+    runtime = _runtime(session)
+    pending = runtime.events.pending(older_than_seconds=runtime.settings.outbox_redelivery_seconds)
+    if not pending:
+        return {"delivered": 0, "failed": 0, "skipped": 0}
+    return runtime.events.deliver(pending)
+
+
+@task(FAN_OUT_TASK, queue="scheduled")
+def fan_out(
+    session: Session, task: str, module: str | None, queue: str, kwargs: dict[str, Any]
+) -> int:
+    """Send `task` once per tenant for which `module` is enabled; return how many were sent."""
+    runtime = _runtime(session)
+    sent = 0
+    with all_tenants(session):
+        tenants = runtime.directory.tenants(session)
+    definition = runtime.registry.get(module) if module else None
+    for tenant in tenants:
+        if (
+            definition is not None
+            and not definition.always_on
+            and (
+                tenant.platform_id is None
+                or not runtime.modules.is_enabled(
+                    session,
+                    definition.code,
+                    platform_id=tenant.platform_id,
+                    tenant_id=tenant.tenant_id,
+                )
+            )
+        ):
+            continue
+        runtime.send_task(task, kwargs={**kwargs, "tenant_id": str(tenant.tenant_id)}, queue=queue)
+        sent += 1
+    return sent
+
+
+@task("kernel.purge_history", queue="scheduled")
+def purge_history(session: Session) -> dict[str, int]:
+    """Forget task runs, delivered events and schedule claims past the retention period."""
+    runtime = _runtime(session)
+    cutoff = utcnow() - timedelta(days=runtime.settings.task_run_retention_days)
+    runs = session.execute(delete(TaskRun).where(TaskRun.started_at < cutoff)).rowcount
+    deliveries = session.execute(
+        delete(EventDelivery).where(EventDelivery.delivered_at < cutoff)
+    ).rowcount
+    events = session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.delivered_at.is_not(None), OutboxEvent.delivered_at < cutoff
+        )
+    ).rowcount
+    claims = session.execute(delete(ScheduleClaim).where(ScheduleClaim.slot < cutoff)).rowcount
+    return {"task_runs": runs, "event_deliveries": deliveries, "events": events, "claims": claims}

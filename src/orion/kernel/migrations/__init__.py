@@ -1,0 +1,1 @@
+"""Alembic environment: one version branch per module, plus the kernel's own."""

@@ -1,0 +1,69 @@
+"""Exception handlers: every error leaves as RFC 9457 problem+json with a stable `code`."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from orion.kernel.errors import (
+    FieldError,
+    InternalError,
+    OrionError,
+    ValidationFailed,
+    problem_for_status,
+)
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(request: Request, error: OrionError) -> JSONResponse:
+    body = error.problem(
+        instance=request.url.path, request_id=getattr(request.state, "request_id", None)
+    )
+    return JSONResponse(
+        body, status_code=error.status, headers=error.headers, media_type=PROBLEM_JSON
+    )
+
+
+def _field_name(location: tuple) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OrionError)
+    async def orion_error(request: Request, exc: OrionError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("orion_error", code=exc.code, detail=exc.message)
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(_field_name(tuple(e.get("loc", ()))), e.get("msg", ""), e.get("type", ""))
+            for e in exc.errors()
+        ]
+        fields = ", ".join(sorted({e.field for e in errors}))
+        return problem_response(
+            request, ValidationFailed(f"invalid request: check {fields}", errors=errors)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = problem_for_status(exc.status_code, exc.detail if exc.detail else None)
+        error.headers.update(exc.headers or {})
+        return problem_response(request, error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path)
+        return problem_response(
+            request,
+            InternalError("an unexpected error occurred; quote the request id when reporting it"),
+        )

@@ -1,0 +1,161 @@
+"""Web plumbing shared by every module's routes: sessions, principals, module gating.
+
+Routes declare what they need with the Annotated aliases below:
+
+    @api.get("/things")
+    def list_things(session: SessionDep, principal: TenantPrincipal) -> ThingsPublic: ...
+
+A module's `api` router is mounted under `/api/v1/<code>` behind `require_module(code)`:
+the caller must be signed in for a tenant for which the module is enabled. Its `admin`
+router is mounted under `/api/v1/admin/<code>` for platform operators; `public` under
+`/api/v1/public/<code>` without authentication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
+from orion.kernel.runtime import Runtime
+from orion.kernel.security import Principal
+from orion.kernel.tenancy import TenantContext, current_tenant, set_tenant
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def resolve_principal(request: Request) -> Principal | None:
+    """Ask the `authenticator` provider who is calling; remembered for the request."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    runtime: Runtime = request.app.state.runtime
+    authenticator = runtime.registry.provider("authenticator")
+    principal = None
+    if authenticator is not None:
+
+        def authenticate() -> Principal | None:
+            with runtime.database.unit_of_work() as session:
+                return authenticator(session, request)
+
+        principal = await run_in_threadpool(authenticate)
+    request.state.principal = principal
+    if principal is not None and principal.tenant is not None:
+        # Async dependencies run in the request's own context, so what is set here is seen
+        # by the sync dependencies and the endpoint that run after it.
+        current_tenant.set(principal.tenant)
+        structlog.contextvars.bind_contextvars(tenant=str(principal.tenant.tenant_id))
+    return principal
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work, committed after the endpoint returns (before the reply)."""
+    runtime: Runtime = request.app.state.runtime
+    with runtime.database.unit_of_work() as session:
+        tenant = current_tenant.get()
+        if tenant is not None:
+            set_tenant(session, tenant)
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+async def require_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+async def require_tenant_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    if principal.tenant is None:
+        raise PermissionDenied("this route acts for a tenant; sign in as a tenant member")
+    return principal
+
+
+async def require_platform_admin(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    if not principal.is_superadmin:
+        raise PermissionDenied("platform operators only")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+TenantPrincipal = Annotated[Principal, Depends(require_tenant_principal)]
+PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
+
+
+def current_tenant_context(principal: TenantPrincipal) -> TenantContext:
+    assert principal.tenant is not None
+    return principal.tenant
+
+
+CurrentTenant = Annotated[TenantContext, Depends(current_tenant_context)]
+
+
+def require_module(code: str) -> Callable[..., Any]:
+    """Router dependency: the module must be enabled for the caller's tenant."""
+
+    async def dependency(request: Request, principal: TenantPrincipal) -> None:
+        runtime: Runtime = request.app.state.runtime
+        definition = runtime.registry.get(code)
+        structlog.contextvars.bind_contextvars(module=code)
+        if definition.always_on:
+            return
+        tenant = principal.tenant
+        assert tenant is not None
+
+        def enabled() -> bool:
+            if tenant.platform_id is None:
+                return False
+            with runtime.database.unit_of_work() as session:
+                return runtime.modules.is_enabled(
+                    session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                )
+
+        if not await run_in_threadpool(enabled):
+            raise ModuleNotEnabled(code)
+
+    dependency.__name__ = f"require_module_{code}"
+    return dependency
+
+
+def require_permission(permission: str) -> Callable[..., Any]:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(f"missing permission {permission}", permission=permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission.replace('.', '_')}"
+    return dependency
+
+
+class Page(BaseModel):
+    """`limit`/`offset` query parameters of every list route."""
+
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page:
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page_params)]

@@ -1,0 +1,1 @@
+"""Built-in modules. Each subpackage defines `definition = ModuleDefinition(...)`."""

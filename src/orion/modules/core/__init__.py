@@ -1,0 +1,38 @@
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+
+definition = ModuleDefinition(
+    code="core",
+    name="Core",
+    version="1.0.0",
+    tier=Tier.CORE,
+    description="Platform settings, module administration, health history",
+    models="orion.modules.core.models",
+    routers={"api": "orion.modules.core.routes:api", "admin": "orion.modules.core.routes:admin"},
+    permissions=(
+        Permission("core.view", "See the console home and the modules enabled for the tenant"),
+        Permission("core.settings.manage", "Change platform settings"),
+        Permission("core.modules.manage", "Enable and disable modules"),
+    ),
+    menu=(
+        MenuItem(
+            section="tenant", label="Dashboard", path="/console/", permission="core.view", order=0
+        ),
+        MenuItem(
+            section="platform",
+            label="Platform settings",
+            path="/console/platform/settings",
+            permission="core.settings.manage",
+            order=90,
+        ),
+        MenuItem(
+            section="platform",
+            label="Modules",
+            path="/console/platform/modules",
+            permission="core.modules.manage",
+            order=91,
+        ),
+    ),
+    tasks_path="orion.modules.core.tasks",
+    scheduled_tasks=(ScheduledTask("core.snapshot_health", cron="*/5 * * * *", queue="scheduled"),),
+    health_checks=("orion.modules.core.service:migrations_applied",),
+)

@@ -1,0 +1,153 @@
+"""Core routes: a tenant's modules and menu; platform settings and module switches."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+
+from orion.kernel.activation import ModuleScope
+from orion.kernel.web import (
+    CurrentPrincipal,
+    PageDep,
+    PlatformAdmin,
+    RuntimeDep,
+    SessionDep,
+    TenantPrincipal,
+)
+from orion.modules.core import service
+from orion.modules.core.schemas import (
+    HealthSnapshotPublic,
+    HealthSnapshotsPublic,
+    MenuPublic,
+    ModuleChange,
+    ModuleChangePublic,
+    ModulesPublic,
+    PlatformSettingPublic,
+    PlatformSettingsPublic,
+    PlatformSettingUpdate,
+)
+
+api = APIRouter()
+admin = APIRouter()
+
+SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-9_.\-]+$")]
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> uuid.UUID:
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+@api.get("/modules", response_model=ModulesPublic)
+def my_modules(session: SessionDep, principal: TenantPrincipal) -> ModulesPublic:
+    """Every installed module and whether it is enabled for the caller's tenant."""
+    tenant = principal.tenant
+    assert tenant is not None and tenant.platform_id is not None
+    modules = service.list_modules(
+        session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+    )
+    return ModulesPublic(data=modules, count=len(modules))
+
+
+@api.get("/menu", response_model=MenuPublic)
+def my_menu(session: SessionDep, principal: CurrentPrincipal) -> MenuPublic:
+    """The console menu for the caller: enabled modules only, filtered by permission."""
+    items = service.menu_for(session, principal)
+    return MenuPublic(data=items, count=len(items))
+
+
+@admin.get("/settings", response_model=PlatformSettingsPublic)
+def list_settings(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
+) -> PlatformSettingsPublic:
+    rows, count = service.list_settings(session, platform_id, page=page)
+    return PlatformSettingsPublic(
+        data=[PlatformSettingPublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@admin.get("/settings/{key}", response_model=PlatformSettingPublic)
+def get_setting(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, key: SettingKey
+) -> PlatformSettingPublic:
+    return PlatformSettingPublic.model_validate(service.get_setting(session, platform_id, key))
+
+
+@admin.put("/settings/{key}", response_model=PlatformSettingPublic)
+def put_setting(
+    session: SessionDep,
+    _: PlatformAdmin,
+    platform_id: PlatformId,
+    key: SettingKey,
+    body: PlatformSettingUpdate,
+) -> PlatformSettingPublic:
+    setting = service.set_setting(session, platform_id, key, body.value)
+    return PlatformSettingPublic.model_validate(setting)
+
+
+@admin.delete("/settings/{key}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_setting(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, key: SettingKey
+) -> None:
+    service.delete_setting(session, platform_id, key)
+
+
+@admin.get("/modules", response_model=ModulesPublic)
+def list_modules(
+    session: SessionDep,
+    _: PlatformAdmin,
+    platform_id: PlatformId,
+    tenant_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> ModulesPublic:
+    modules = service.list_modules(session, platform_id=platform_id, tenant_id=tenant_id)
+    return ModulesPublic(data=modules, count=len(modules))
+
+
+ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+@admin.post("/modules/{code}/enable", response_model=ModuleChangePublic)
+def enable_module(
+    session: SessionDep,
+    _: PlatformAdmin,
+    platform_id: PlatformId,
+    code: ModuleCode,
+    body: ModuleChange,
+) -> ModuleChangePublic:
+    scope = ModuleScope(platform_id=platform_id, tenant_id=body.tenant_id)
+    return service.change_module(
+        session, code, enable=True, scope=scope, with_requirements=body.with_requirements
+    )
+
+
+@admin.post("/modules/{code}/disable", response_model=ModuleChangePublic)
+def disable_module(
+    session: SessionDep,
+    _: PlatformAdmin,
+    platform_id: PlatformId,
+    code: ModuleCode,
+    body: ModuleChange,
+) -> ModuleChangePublic:
+    scope = ModuleScope(platform_id=platform_id, tenant_id=body.tenant_id)
+    return service.change_module(session, code, enable=False, scope=scope)
+
+
+@admin.get("/health", response_model=HealthSnapshotsPublic)
+def health_history(
+    session: SessionDep,
+    _: PlatformAdmin,
+    page: PageDep,
+    check: Annotated[str | None, Query(max_length=128)] = None,
+) -> HealthSnapshotsPublic:
+    rows, count = service.health_history(session, page=page, check=check)
+    return HealthSnapshotsPublic(
+        data=[HealthSnapshotPublic.model_validate(row) for row in rows], count=count
+    )

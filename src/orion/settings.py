@@ -1,0 +1,127 @@
+"""Deployment settings: one object, read once at start-up and passed down.
+
+Nothing in Orion reads the environment at import time; `load_settings()` is called by the
+CLI (or a test) and its result handed to `create_app`, `create_celery` and friends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEV_SECRET_KEY = "orion-development-secret-key-change-me"  # noqa: S105 - rejected in production
+
+
+class SettingsError(Exception):
+    """Settings that Orion cannot start with; the message names each bad setting."""
+
+
+class OrionSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ORION_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./orion.db"
+    database_echo: bool = False
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    # None means "embedded": an in-process Celery worker and scheduler on an in-memory broker.
+    broker_url: str | None = None
+    result_backend_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    # Extra module packages to load besides the built-in ones and the `orion.modules`
+    # entry points, e.g. ["acme_orion.loyalty"]. Each must expose `definition`.
+    extra_modules: list[str] = Field(default_factory=list)
+    # Deployment-wide module settings, validated against each module's settings schema:
+    # ORION_MODULES__BILLING__TRIAL_DAYS=14
+    modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    task_run_retention_days: int = Field(default=30, ge=1)
+    outbox_redelivery_seconds: int = Field(default=60, ge=5)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:// and postgresql:// databases are supported")
+        if url.get_backend_name() == "postgresql" and url.drivername in (
+            "postgresql",
+            "postgres",
+        ):
+            # psycopg 3 is the one PostgreSQL driver Orion ships with.
+            return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value in (None, "", "embedded"):
+            return None
+        scheme = value.split("://", 1)[0]
+        if scheme not in ("redis", "rediss", "amqp", "amqps", "memory"):
+            raise ValueError("use redis://, amqp:// or leave unset for the embedded worker")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> OrionSettings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+                raise ValueError("secret_key: set ORION_SECRET_KEY to a private random value")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("secret_key: ORION_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def sqlite_path(self) -> Path | None:
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database)
+
+
+def load_settings(**overrides: Any) -> OrionSettings:
+    """Read settings from the environment and `.env`; raise SettingsError naming each bad one."""
+    try:
+        return OrionSettings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or _field_from_message(error)
+            env = "ORION_" + field.split(".")[0].upper()
+            lines.append(f"{env} ({field}): {error['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+def _field_from_message(error: Any) -> str:
+    # Model-level validators prefix their message with the field they are about.
+    message = str(error.get("msg", ""))
+    head = message.removeprefix("Value error, ").split(":", 1)[0]
+    return head if head.isidentifier() else "settings"
