@@ -1,0 +1,29 @@
+"""Small helpers the tests share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from orion.kernel.runtime import Runtime
+from orion.kernel.tenancy import TenantContext, all_tenants
+
+OPERATOR = {"X-Test-Superadmin": "1"}
+
+
+def tenant_headers(tenant: TenantContext, *permissions: str) -> dict[str, str]:
+    return {"X-Test-Tenant": str(tenant.tenant_id), "X-Test-Permissions": ",".join(permissions)}
+
+
+@contextmanager
+def platform_session(runtime: Runtime) -> Iterator[Session]:
+    """A read-only look at the stored rows of every tenant."""
+    session = runtime.database.session()
+    try:
+        with all_tenants(session):
+            yield session
+    finally:
+        session.rollback()
+        session.close()
