@@ -15,6 +15,7 @@ import structlog
 from celery import Celery
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import TestWorkController
+from celery.result import _set_task_join_will_block
 from kombu import Queue
 
 from orion.kernel import jobs
@@ -39,7 +40,7 @@ def create_celery(
     backend = settings.result_backend_url or (
         settings.broker_url
         if (settings.broker_url or "").startswith("redis")
-        else "cache+memory://"
+        else "rpc://"
     )
     app = Celery("orion", broker=broker, backend=backend, set_as_current=False)
     app.orion = runtime  # type: ignore[attr-defined]
@@ -96,6 +97,9 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         self.app.finalize()
+        # Pool threads look tasks up on the current app.
+        self.app.set_current()
+        self.app.set_default()
         self._worker = TestWorkController(
             app=self.app,
             concurrency=self.concurrency,
@@ -110,6 +114,8 @@ class EmbeddedWorker:
         self._thread = threading.Thread(target=self._worker.start, name="orion-worker", daemon=True)
         self._thread.start()
         self._worker.ensure_started()
+        # Starting a worker marks this process as "inside a task"; callers here are not.
+        _set_task_join_will_block(False)
         if self.beat_enabled:
             self._beat = EmbeddedService(self.app, thread=True, scheduler_cls=ClaimingScheduler)
             self._beat.start()

@@ -123,7 +123,7 @@ class EventBus:
                 try:
                     self._run_handler(path, event)
                 except Exception as exc:
-                    log.exception("event_handler_failed", event=name, handler=path)
+                    log.exception("event_handler_failed", event_name=name, handler=path)
                     errors.append(f"{path}: {type(exc).__name__}: {exc}")
             with self.runtime.database.unit_of_work() as session:
                 values: dict[str, Any] = {"attempts": OutboxEvent.attempts + 1}
@@ -140,20 +140,22 @@ class EventBus:
 
     def _run_handler(self, path: str, event: Event) -> None:
         handler = self.runtime.registry.resolve(path)
-        try:
-            with self.runtime.database.unit_of_work() as session:
-                # Claim first: a concurrent deliverer of the same event blocks here and then
-                # fails on the key, so the handler's effects commit exactly once.
-                session.add(EventDelivery(event_id=event.event_id, handler=path))
+        with self.runtime.database.unit_of_work() as session:
+            # Claim first: a concurrent deliverer of the same event blocks here and then
+            # fails on the key, so the handler's effects commit exactly once.
+            session.add(EventDelivery(event_id=event.event_id, handler=path))
+            try:
                 session.flush()
-                if event.tenant_id is not None:
-                    set_tenant(session, self.runtime.tenant_context(session, event.tenant_id))
+            except IntegrityError:
+                session.rollback()
+                log.info("event_handler_already_ran", event_name=event.name, handler=path)
+                return
+            if event.tenant_id is not None:
+                set_tenant(session, self.runtime.tenant_context(session, event.tenant_id))
+                handler(session, event)
+            else:
+                with all_tenants(session):
                     handler(session, event)
-                else:
-                    with all_tenants(session):
-                        handler(session, event)
-        except IntegrityError:
-            log.info("event_handler_already_ran", event=event.name, handler=path)
 
     def _rebuild(self, name: str, payload: dict[str, Any]) -> Event:
         cls = Event.class_for(name)

@@ -225,6 +225,7 @@ def register_tasks(
             name=spec.name,
             base=ModuleTask,
             bind=True,
+            shared=False,  # each app (there may be several in one process) has its own
             queue=spec.queue or default_queue,
             autoretry_for=TRANSIENT_ERRORS + spec.retry_on,
             max_retries=spec.max_retries,

@@ -1,0 +1,133 @@
+"""Events: in-transaction handlers, the durable outbox, at-least-once and once-only delivery."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from orion.kernel.events import DELIVER_TASK
+from orion.kernel.models import EventDelivery, OutboxEvent
+from orion.kernel.tenancy import set_tenant
+from orion_testkit.widgets import service
+from orion_testkit.widgets.models import WidgetAudit
+from tests.helpers import platform_session
+
+
+def _create_widget(runtime, tenant, name):
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        return service.create_widget(session, name=name)
+
+
+def _audits(runtime, widget_name):
+    with platform_session(runtime) as session:
+        return session.scalars(
+            select(WidgetAudit).where(WidgetAudit.widget_name == widget_name)
+        ).all()
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_transaction_handler_runs_inside_the_publishing_transaction(runtime, make_tenant):
+    tenant = make_tenant()
+    widget = _create_widget(runtime, tenant, "first")
+    assert widget.total_at_creation == 1  # the handler counted the widget it was told about
+
+
+def test_event_is_stored_in_the_outbox_with_the_publishers_tenant(runtime, make_tenant):
+    tenant = make_tenant()
+    widget = _create_widget(runtime, tenant, "stored")
+    with platform_session(runtime) as session:
+        stored = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.name == "widgets.widget_created")
+        ).all()
+        mine = [e for e in stored if e.payload["widget_id"] == str(widget.id)]
+    assert len(mine) == 1
+    assert mine[0].tenant_id == tenant.tenant_id
+    assert mine[0].payload["widget_name"] == "stored"
+
+
+def test_nothing_is_published_when_the_transaction_rolls_back(runtime, make_tenant):
+    tenant = make_tenant()
+    try:
+        with runtime.database.unit_of_work() as session:
+            set_tenant(session, tenant)
+            service.create_widget(session, name="rolled-back")
+            raise RuntimeError("abort")
+    except RuntimeError:
+        pass
+    with platform_session(runtime) as session:
+        count = session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(
+                OutboxEvent.payload["widget_name"].as_string() == "rolled-back"
+            )
+        )
+    assert count == 0
+
+
+def test_after_commit_handler_runs_once_through_the_worker(runtime, worker, make_tenant):
+    tenant = make_tenant()
+    _create_widget(runtime, tenant, "delivered")
+    assert _wait_for(lambda: len(_audits(runtime, "delivered")) == 1)
+    audit = _audits(runtime, "delivered")[0]
+    assert audit.tenant_id == tenant.tenant_id
+    with platform_session(runtime) as session:
+        outbox = session.get(OutboxEvent, audit.event_id)
+        assert outbox is not None
+        assert _wait_for(lambda: session.get(OutboxEvent, audit.event_id, populate_existing=True)
+                         .delivered_at is not None)
+
+
+def test_redelivery_does_not_run_a_handler_twice(runtime, worker, make_tenant):
+    tenant = make_tenant()
+    _create_widget(runtime, tenant, "twice")
+    assert _wait_for(lambda: len(_audits(runtime, "twice")) == 1)
+    event_id = _audits(runtime, "twice")[0].event_id
+    # A duplicate delivery task (broker redelivery, a sweep racing the first task):
+    result = runtime.celery.send_task(DELIVER_TASK, kwargs={"event_ids": [str(event_id)]})
+    assert result.get(timeout=30) == {"delivered": 0, "failed": 0, "skipped": 1}
+    # Even with the outbox row reset to pending, the handler's delivery record stops it.
+    with runtime.database.unit_of_work() as session:
+        session.get(OutboxEvent, event_id).delivered_at = None
+    counts = runtime.events.deliver([event_id])
+    assert counts == {"delivered": 1, "failed": 0, "skipped": 0}
+    assert len(_audits(runtime, "twice")) == 1
+    with platform_session(runtime) as session:
+        deliveries = session.scalar(
+            select(func.count()).select_from(EventDelivery).where(
+                EventDelivery.event_id == event_id
+            )
+        )
+    assert deliveries == 1
+
+
+def test_event_whose_delivery_task_was_lost_is_delivered_by_the_sweep(
+    runtime, worker, make_tenant
+):
+    """The process dies after commit, before the delivery task is sent: the outbox row
+    survives and the scheduled sweep delivers it."""
+    tenant = make_tenant()
+    celery = runtime.celery
+    runtime.celery = None  # sending the delivery task fails, as in a process that died
+    try:
+        _create_widget(runtime, tenant, "orphan")
+    finally:
+        runtime.celery = celery
+    assert _audits(runtime, "orphan") == []
+    # The sweep leaves events younger than outbox_redelivery_seconds to their own task.
+    with runtime.database.unit_of_work() as session:
+        for event in session.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))):
+            if event.payload.get("widget_name") == "orphan":
+                event.created_at -= timedelta(minutes=5)
+    counts = runtime.celery.send_task("kernel.sweep_outbox").get(timeout=30)
+    assert counts["delivered"] >= 1
+    assert len(_audits(runtime, "orphan")) == 1

@@ -1,0 +1,125 @@
+"""Tasks: sent after commit, dropped on rollback, retried with backoff, recorded per run."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from celery.exceptions import Retry
+from sqlalchemy import select
+
+from orion.kernel.models import TaskRun
+from orion.kernel.tasks import ModuleTask, enqueue
+from orion.kernel.tenancy import set_tenant
+from orion_testkit.widgets import service
+from orion_testkit.widgets.models import Widget, WidgetCount
+from tests.helpers import platform_session, tenant_headers
+
+
+def _runs(runtime, task_id):
+    with platform_session(runtime) as session:
+        return session.scalars(
+            select(TaskRun).where(TaskRun.task_id == task_id).order_by(TaskRun.attempt)
+        ).all()
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, worker):
+    result = runtime.celery.send_task("widgets.echo", kwargs={"value": "ping"})
+    assert result.get(timeout=30) == "ping"
+    assert _wait_for(lambda: [r.state for r in _runs(runtime, result.id)] == ["succeeded"])
+    run = _runs(runtime, result.id)[0]
+    assert run.name == "widgets.echo"
+    assert run.queue == "long_running"  # routed by the task's own declaration
+    assert run.module == "widgets"
+    assert run.finished_at is not None and run.finished_at >= run.started_at
+    assert run.duration_ms is not None and run.error is None
+
+
+def test_transient_failures_are_retried_with_backoff_until_success(runtime, worker):
+    key = uuid.uuid4().hex
+    result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 2})
+    assert result.get(timeout=60) == 3
+    assert _wait_for(lambda: len(_runs(runtime, result.id)) == 3)
+    runs = _runs(runtime, result.id)
+    assert [r.state for r in runs] == ["retrying", "retrying", "succeeded"]
+    assert [r.attempt for r in runs] == [1, 2, 3]
+    assert "upstream busy" in (runs[0].error or "")
+
+
+def test_a_task_that_keeps_failing_is_recorded_as_failed(runtime, worker):
+    key = uuid.uuid4().hex
+    result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 99})
+    with pytest.raises(Exception, match="upstream busy"):
+        result.get(timeout=120)
+    assert _wait_for(lambda: len(_runs(runtime, result.id)) == 4)
+    assert [r.state for r in _runs(runtime, result.id)] == ["retrying"] * 3 + ["failed"]
+
+
+def test_retry_backoff_is_configured_on_every_module_task(runtime):
+    task = runtime.celery.tasks["widgets.flaky"]
+    assert isinstance(task, ModuleTask)
+    assert task.acks_late and task.reject_on_worker_lost
+    assert task.retry_backoff and task.retry_jitter and task.max_retries == 3
+    assert Retry not in task.autoretry_for  # only transient errors are retried
+
+
+def test_enqueued_task_is_sent_after_commit(runtime, worker, make_tenant, enable):
+    tenant = make_tenant()
+    enable("widgets")
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        service.create_widget(session, name="counted")
+        enqueue(session, "widgets.count", tenant_id=tenant.tenant_id)
+
+    def counted():
+        with platform_session(runtime) as session:
+            return session.scalars(
+                select(WidgetCount.count).where(WidgetCount.tenant_id == tenant.tenant_id)
+            ).all() == [1]
+
+    assert _wait_for(counted)
+
+
+def test_request_that_fails_keeps_nothing_and_sends_no_task(
+    runtime, worker, client, make_tenant, enable
+):
+    tenant = make_tenant()
+    enable("widgets")
+    response = client.post(
+        "/api/v1/widgets/widgets/fail", json={"name": "doomed"}, headers=tenant_headers(tenant)
+    )
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    time.sleep(0.5)  # a task, had it been sent, would have run by now
+    with platform_session(runtime) as session:
+        assert session.scalars(select(Widget).where(Widget.tenant_id == tenant.tenant_id)).all() == []
+        assert session.scalars(
+            select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)
+        ).all() == []
+
+
+def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make_tenant, enable):
+    kept, dropped = make_tenant("Kept"), make_tenant("Dropped")
+    enable("widgets")
+    with runtime.database.unit_of_work() as session:
+        savepoint = session.begin_nested()
+        enqueue(session, "widgets.count", tenant_id=dropped.tenant_id)
+        savepoint.rollback()
+        enqueue(session, "widgets.count", tenant_id=kept.tenant_id)
+
+    def runs_for(tenant):
+        with platform_session(runtime) as session:
+            return session.scalars(select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)).all()
+
+    assert _wait_for(lambda: [r.state for r in runs_for(kept)] == ["succeeded"])
+    assert runs_for(dropped) == []
