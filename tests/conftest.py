@@ -62,6 +62,8 @@ def make_settings(database_url: str, **overrides: object) -> OrionSettings:
         "log_level": "WARNING",
         "extra_modules": TESTKIT,
         "outbox_redelivery_seconds": 5,
+        # Test runs sharing a Redis server never take each other's tasks.
+        "broker_key_prefix": f"orion-test-{uuid.uuid4().hex[:8]}:",
     }
     values.update(overrides)
     return OrionSettings(_env_file=None, **values)  # type: ignore[arg-type]

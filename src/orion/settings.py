@@ -37,6 +37,8 @@ class OrionSettings(BaseSettings):
     # None means "embedded": an in-process Celery worker and scheduler on an in-memory broker.
     broker_url: str | None = None
     result_backend_url: str | None = None
+    # Prefix of every key Orion writes to a Redis broker, so deployments can share a server.
+    broker_key_prefix: str = ""
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

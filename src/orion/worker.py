@@ -78,7 +78,13 @@ def create_celery(
         beat_scheduler=ClaimingScheduler,
         # Redis redelivers an unacknowledged task after this long; keep it above the
         # longest task so a slow task is not run twice.
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={
+            "visibility_timeout": 3600,
+            **({"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}),
+        },
+        result_backend_transport_options=(
+            {"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}
+        ),
     )
     runtime.celery = app
     return app

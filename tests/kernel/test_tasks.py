@@ -87,7 +87,14 @@ def test_enqueued_task_is_sent_after_commit(runtime, worker, make_tenant, enable
                 select(WidgetCount.count).where(WidgetCount.tenant_id == tenant.tenant_id)
             ).all() == [1]
 
-    assert _wait_for(counted)
+    assert _wait_for(counted), [
+        (r.name, r.state, r.error) for r in _tenant_runs(runtime, tenant.tenant_id)
+    ]
+
+
+def _tenant_runs(runtime, tenant_id):
+    with platform_session(runtime) as session:
+        return session.scalars(select(TaskRun).where(TaskRun.tenant_id == tenant_id)).all()
 
 
 def test_request_that_fails_keeps_nothing_and_sends_no_task(

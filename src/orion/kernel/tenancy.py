@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.sql import util as sql_util
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from orion.kernel.db import TenantScoped
+from orion.kernel.db import Base, TenantScoped
 from orion.kernel.errors import OrionError
 
 _TENANT = "orion.tenant"
@@ -80,7 +81,23 @@ def all_tenants(session: Session) -> Iterator[Session]:
 
 
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    # `select(func.count()).select_from(Model)` names no mapper in all_mappers; look at the
+    # tables the statement reads.
+    tenant_tables = _tenant_tables()
+    return any(
+        table.name in tenant_tables
+        for table in sql_util.find_tables(state.statement, include_joins=True)
+    )
+
+
+def _tenant_tables() -> frozenset[str]:
+    return frozenset(
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantScoped) and mapper.local_table is not None
+    )
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -92,10 +109,10 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     session = state.session
     if session.info.get(_ALL_TENANTS) or state.execution_options.get("all_tenants"):
         return
-    if not _touches_tenant_rows(state):
-        return
     tenant = get_tenant(session)
     if tenant is None:
+        if not _touches_tenant_rows(state):
+            return
         raise TenantContextMissing(
             "query on tenant-owned rows without a tenant context; "
             "use all_tenants(session) for platform-level code"
