@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -94,8 +95,8 @@ def import_profile(cwd: str, env: dict[str, str], database_url: str, top: int = 
         for line in done.stderr.splitlines():
             if not line.startswith("import time:") or "cumulative" in line:
                 continue
-            _, self_us, cumulative_us, name = (part.strip() for part in line.split("|", 3))
-            self_us = self_us.removeprefix("import time:").strip()
+            self_us, cumulative_us, name = line.removeprefix("import time:").split("|", 2)
+            name = name.removeprefix(" ")
             depth = (len(name) - len(name.lstrip())) // 2
             rows.append((int(cumulative_us), int(self_us), depth, name.strip()))
         print(f"\nslowest top-level imports of {label} (-X importtime, cumulative ms):")
@@ -104,7 +105,14 @@ def import_profile(cwd: str, env: dict[str, str], database_url: str, top: int = 
             print(f"  {cumulative / 1000:8.1f}  {'  ' * depth}{name}")
 
 
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
+    # On SIGTERM as on Ctrl-C: subprocess.run kills the running child on the way out.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupted)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs of each command")
     parser.add_argument(
@@ -173,12 +181,15 @@ def main() -> None:
             f"  reference: importing fastapi alone ~ {fastapi_import * 1000:.1f} ms "
             "(median 'import fastapi' minus median 'pass')"
         )
-        print(
-            f"  ratio imports / fastapi import      {statistics.median(imports) / fastapi_import:.2f}"
-        )
+        ratio = statistics.median(imports) / fastapi_import
+        print(f"  ratio imports / fastapi import      {ratio:.2f}")
         if args.import_profile:
             import_profile(workdir, env, database_url)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -125,8 +125,12 @@ def make_tenant(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-un
 
 @pytest.fixture
 def enable(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    def switch(code: str, tenant_id: uuid.UUID | None = None, platform: uuid.UUID | None = None,
-               on: bool = True) -> list[str]:
+    def switch(
+        code: str,
+        tenant_id: uuid.UUID | None = None,
+        platform: uuid.UUID | None = None,
+        on: bool = True,
+    ) -> list[str]:
         with runtime.database.unit_of_work() as session:
             scope = ModuleScope(platform or platform_id, tenant_id)
             if on:

@@ -19,7 +19,12 @@ from orion.kernel.observability import (
 )
 from orion.kernel.problems import install_problem_handlers
 from orion.kernel.runtime import Runtime, build_runtime
-from orion.kernel.web import require_module, require_platform_admin
+from orion.kernel.web import (
+    mark_route,
+    require_module,
+    require_platform_admin,
+    require_principal,
+)
 from orion.settings import OrionSettings
 from orion.worker import EmbeddedWorker, create_celery
 
@@ -83,13 +88,19 @@ def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
         code = definition.code
         mounts = {
             "api": (f"/api/v1/{code}", [Depends(require_module(code))]),
+            "user": (f"/api/v1/{code}", [Depends(require_principal)]),
             "admin": (f"/api/v1/admin/{code}", [Depends(require_platform_admin)]),
             "public": (f"/api/v1/public/{code}", []),
         }
         for audience, path in definition.routers.items():
             router: APIRouter = runtime.registry.resolve(path)
             prefix, dependencies = mounts[audience]
-            app.include_router(router, prefix=prefix, dependencies=dependencies, tags=[code])
+            app.include_router(
+                router,
+                prefix=prefix,
+                dependencies=[Depends(mark_route(code, prefix)), *dependencies],
+                tags=[code],
+            )
 
 
 def _mount_operations(app: FastAPI, runtime: Runtime) -> None:

@@ -38,9 +38,7 @@ def create_celery(
     settings = runtime.settings
     broker = settings.broker_url or "memory://"
     backend = settings.result_backend_url or (
-        settings.broker_url
-        if (settings.broker_url or "").startswith("redis")
-        else "rpc://"
+        settings.broker_url if (settings.broker_url or "").startswith("redis") else "rpc://"
     )
     app = Celery("orion", broker=broker, backend=backend, set_as_current=False)
     app.orion = runtime  # type: ignore[attr-defined]
@@ -80,7 +78,11 @@ def create_celery(
         # longest task so a slow task is not run twice.
         broker_transport_options={
             "visibility_timeout": 3600,
-            **({"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}),
+            **(
+                {"global_keyprefix": settings.broker_key_prefix}
+                if settings.broker_key_prefix
+                else {}
+            ),
         },
         result_backend_transport_options=(
             {"global_keyprefix": settings.broker_key_prefix} if settings.broker_key_prefix else {}

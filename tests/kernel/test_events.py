@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from orion_testkit.widgets import service
+from orion_testkit.widgets.models import WidgetAudit
 from sqlalchemy import func, select
 
 from orion.kernel.events import DELIVER_TASK
 from orion.kernel.models import EventDelivery, OutboxEvent
 from orion.kernel.tenancy import set_tenant
-from orion_testkit.widgets import service
-from orion_testkit.widgets.models import WidgetAudit
 from tests.helpers import platform_session
 
 
@@ -37,14 +37,16 @@ def _wait_for(predicate, timeout=30.0):
     return False
 
 
-def test_transaction_handler_runs_inside_the_publishing_transaction(runtime, make_tenant):
+def test_transaction_handler_runs_inside_the_publishing_transaction(runtime, make_tenant, enable):
     tenant = make_tenant()
+    enable("widgets")
     widget = _create_widget(runtime, tenant, "first")
     assert widget.total_at_creation == 1  # the handler counted the widget it was told about
 
 
-def test_event_is_stored_in_the_outbox_with_the_publishers_tenant(runtime, make_tenant):
+def test_event_is_stored_in_the_outbox_with_the_publishers_tenant(runtime, make_tenant, enable):
     tenant = make_tenant()
+    enable("widgets")
     widget = _create_widget(runtime, tenant, "stored")
     with platform_session(runtime) as session:
         stored = session.scalars(
@@ -56,8 +58,9 @@ def test_event_is_stored_in_the_outbox_with_the_publishers_tenant(runtime, make_
     assert mine[0].payload["widget_name"] == "stored"
 
 
-def test_nothing_is_published_when_the_transaction_rolls_back(runtime, make_tenant):
+def test_nothing_is_published_when_the_transaction_rolls_back(runtime, make_tenant, enable):
     tenant = make_tenant()
+    enable("widgets")
     try:
         with runtime.database.unit_of_work() as session:
             set_tenant(session, tenant)
@@ -67,15 +70,16 @@ def test_nothing_is_published_when_the_transaction_rolls_back(runtime, make_tena
         pass
     with platform_session(runtime) as session:
         count = session.scalar(
-            select(func.count()).select_from(OutboxEvent).where(
-                OutboxEvent.payload["widget_name"].as_string() == "rolled-back"
-            )
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.payload["widget_name"].as_string() == "rolled-back")
         )
     assert count == 0
 
 
-def test_after_commit_handler_runs_once_through_the_worker(runtime, worker, make_tenant):
+def test_after_commit_handler_runs_once_through_the_worker(runtime, worker, make_tenant, enable):
     tenant = make_tenant()
+    enable("widgets")
     _create_widget(runtime, tenant, "delivered")
     assert _wait_for(lambda: len(_audits(runtime, "delivered")) == 1)
     audit = _audits(runtime, "delivered")[0]
@@ -83,12 +87,17 @@ def test_after_commit_handler_runs_once_through_the_worker(runtime, worker, make
     with platform_session(runtime) as session:
         outbox = session.get(OutboxEvent, audit.event_id)
         assert outbox is not None
-        assert _wait_for(lambda: session.get(OutboxEvent, audit.event_id, populate_existing=True)
-                         .delivered_at is not None)
+        assert _wait_for(
+            lambda: (
+                session.get(OutboxEvent, audit.event_id, populate_existing=True).delivered_at
+                is not None
+            )
+        )
 
 
-def test_redelivery_does_not_run_a_handler_twice(runtime, worker, make_tenant):
+def test_redelivery_does_not_run_a_handler_twice(runtime, worker, make_tenant, enable):
     tenant = make_tenant()
+    enable("widgets")
     _create_widget(runtime, tenant, "twice")
     assert _wait_for(lambda: len(_audits(runtime, "twice")) == 1)
     event_id = _audits(runtime, "twice")[0].event_id
@@ -103,19 +112,20 @@ def test_redelivery_does_not_run_a_handler_twice(runtime, worker, make_tenant):
     assert len(_audits(runtime, "twice")) == 1
     with platform_session(runtime) as session:
         deliveries = session.scalar(
-            select(func.count()).select_from(EventDelivery).where(
-                EventDelivery.event_id == event_id
-            )
+            select(func.count())
+            .select_from(EventDelivery)
+            .where(EventDelivery.event_id == event_id)
         )
     assert deliveries == 1
 
 
 def test_event_whose_delivery_task_was_lost_is_delivered_by_the_sweep(
-    runtime, worker, make_tenant
+    runtime, worker, make_tenant, enable
 ):
     """The process dies after commit, before the delivery task is sent: the outbox row
     survives and the scheduled sweep delivers it."""
     tenant = make_tenant()
+    enable("widgets")
     celery = runtime.celery
     runtime.celery = None  # sending the delivery task fails, as in a process that died
     try:
@@ -131,3 +141,36 @@ def test_event_whose_delivery_task_was_lost_is_delivered_by_the_sweep(
     counts = runtime.celery.send_task("kernel.sweep_outbox").get(timeout=30)
     assert counts["delivered"] >= 1
     assert len(_audits(runtime, "orphan")) == 1
+
+
+def test_a_module_disabled_for_the_tenant_does_not_hear_its_events(runtime, make_tenant):
+    tenant = make_tenant()  # widgets stays off for this tenant's platform
+    widget = _create_widget(runtime, tenant, "unheard")
+    assert widget.total_at_creation == 0  # the in-transaction handler did not run
+    with platform_session(runtime) as session:
+        stored = session.scalars(select(OutboxEvent)).all()
+    event = next(e for e in stored if e.payload.get("widget_name") == "unheard")
+    assert runtime.events.deliver([event.id])["delivered"] == 1
+    assert _audits(runtime, "unheard") == []
+
+
+def test_failed_delivery_backs_off_and_gives_up_after_max_attempts(runtime, make_tenant, enable):
+    from orion.kernel.events import MAX_ATTEMPTS
+
+    tenant = make_tenant()
+    enable("widgets")
+    with runtime.database.unit_of_work() as session:
+        event = OutboxEvent(name="widgets.no_such_event", payload={}, tenant_id=tenant.tenant_id)
+        session.add(event)
+    assert runtime.events.deliver([event.id])["failed"] == 1
+    with platform_session(runtime) as session:
+        stored = session.get(OutboxEvent, event.id)
+        assert stored.attempts == 1
+        assert "no Event class" in stored.last_error
+        assert stored.next_attempt_at > stored.created_at + timedelta(seconds=29)
+    assert event.id not in runtime.events.pending(older_than_seconds=0)
+    with runtime.database.unit_of_work() as session:
+        stored = session.get(OutboxEvent, event.id)
+        stored.next_attempt_at = stored.created_at
+        stored.attempts = MAX_ATTEMPTS
+    assert event.id not in runtime.events.pending(older_than_seconds=0)

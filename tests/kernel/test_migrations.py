@@ -72,8 +72,7 @@ def test_db_check_command_fails_on_drift_and_passes_when_in_sync(tmp_path):
     orion = [sys.executable, "-m", "orion.cli"]
 
     def run(*args):
-        return subprocess.run([*orion, *args], env=env, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([*orion, *args], env=env, capture_output=True, text=True, timeout=120)
 
     try:
         not_applied = run("db", "check")

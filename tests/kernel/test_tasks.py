@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 from celery.exceptions import Retry
+from orion_testkit.widgets import service
+from orion_testkit.widgets.models import Widget, WidgetCount
 from sqlalchemy import select
 
 from orion.kernel.models import TaskRun
 from orion.kernel.tasks import ModuleTask, enqueue
 from orion.kernel.tenancy import set_tenant
-from orion_testkit.widgets import service
-from orion_testkit.widgets.models import Widget, WidgetCount
 from tests.helpers import platform_session, tenant_headers
 
 
@@ -109,10 +109,13 @@ def test_request_that_fails_keeps_nothing_and_sends_no_task(
     assert response.headers["content-type"] == "application/problem+json"
     time.sleep(0.5)  # a task, had it been sent, would have run by now
     with platform_session(runtime) as session:
-        assert session.scalars(select(Widget).where(Widget.tenant_id == tenant.tenant_id)).all() == []
-        assert session.scalars(
-            select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)
-        ).all() == []
+        assert (
+            session.scalars(select(Widget).where(Widget.tenant_id == tenant.tenant_id)).all() == []
+        )
+        assert (
+            session.scalars(select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)).all()
+            == []
+        )
 
 
 def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make_tenant, enable):
@@ -126,7 +129,9 @@ def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make
 
     def runs_for(tenant):
         with platform_session(runtime) as session:
-            return session.scalars(select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)).all()
+            return session.scalars(
+                select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)
+            ).all()
 
     assert _wait_for(lambda: [r.state for r in runs_for(kept)] == ["succeeded"])
     assert runs_for(dropped) == []

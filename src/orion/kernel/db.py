@@ -106,9 +106,12 @@ def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> En
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that
-        # SQLite's locking follows SQLAlchemy's transaction boundaries.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # pysqlite's own transaction handling defers BEGIN; emit it ourselves. IMMEDIATE
+        # takes the write lock up front: a transaction that read and then writes would
+        # otherwise fail at once ("database is locked") when another writer committed in
+        # between, which no busy timeout waits out. SQLite is the embedded default, where
+        # serialised transactions are the price of needing no server.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True

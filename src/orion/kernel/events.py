@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 DELIVER_TASK = "kernel.deliver_events"
+MAX_ATTEMPTS = 12  # about a day of retries with the backoff below
 _PENDING = "orion.outbox_pending"
 
 
@@ -75,17 +76,29 @@ class EventBus:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.in_transaction: dict[str, list[str]] = defaultdict(list)
-        self.after_commit: dict[str, list[str]] = defaultdict(list)
+        # event name -> [(handler path, subscribing module)]
+        self.in_transaction: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.after_commit: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for definition in runtime.registry.ordered:
             for name, path in definition.event_handlers(in_transaction=True):
-                self.in_transaction[name].append(path)
+                self.in_transaction[name].append((path, definition.code))
             for name, path in definition.event_handlers(in_transaction=False):
-                self.after_commit[name].append(path)
+                self.after_commit[name].append((path, definition.code))
+
+    def _subscribed(self, session: Session, module: str) -> bool:
+        """A module disabled for the session's tenant does not hear that tenant's events."""
+        definition = self.runtime.registry.get(module)
+        tenant = get_tenant(session)
+        if definition.always_on or tenant is None:
+            return True
+        return tenant.platform_id is not None and self.runtime.modules.is_enabled(
+            session, module, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+        )
 
     def publish(self, session: Session, event: Event) -> None:
-        for path in self.in_transaction.get(event.name, ()):
-            self.runtime.registry.resolve(path)(session, event)
+        for path, module in self.in_transaction.get(event.name, ()):
+            if self._subscribed(session, module):
+                self.runtime.registry.resolve(path)(session, event)
         if not self.after_commit.get(event.name):
             return
         session.add(
@@ -96,10 +109,11 @@ class EventBus:
                 tenant_id=event.tenant_id,
             )
         )
-        pending = session.info.setdefault(_PENDING, [])
-        if not pending:
-            after_commit(session, lambda: self._send(session.info.pop(_PENDING, [])))
-        pending.append(str(event.event_id))
+        session.info.setdefault(_PENDING, []).append(str(event.event_id))
+        # One callback per event, the first to run sends every pending id in one task: a
+        # savepoint rolled back drops its own callbacks and the others still send. Ids of
+        # rolled-back events are skipped by the deliverer (no outbox row).
+        after_commit(session, lambda: self._send(session.info.pop(_PENDING, [])))
 
     def _send(self, event_ids: list[str]) -> None:
         if event_ids:
@@ -116,19 +130,24 @@ class EventBus:
                 if outbox is None or outbox.delivered_at is not None:
                     counts["skipped"] += 1
                     continue
-                name, payload = outbox.name, outbox.payload
-            event = self._rebuild(name, payload)
+                name, payload, attempts = outbox.name, outbox.payload, outbox.attempts
             errors = []
-            for path in self.after_commit.get(name, ()):
-                try:
-                    self._run_handler(path, event)
-                except Exception as exc:
-                    log.exception("event_handler_failed", event_name=name, handler=path)
-                    errors.append(f"{path}: {type(exc).__name__}: {exc}")
+            try:
+                event = self._rebuild(name, payload)
+            except Exception as exc:
+                errors.append(f"cannot read event {name}: {type(exc).__name__}: {exc}")
+            else:
+                for path, module in self.after_commit.get(name, ()):
+                    try:
+                        self._run_handler(path, module, event)
+                    except Exception as exc:
+                        log.exception("event_handler_failed", event_name=name, handler=path)
+                        errors.append(f"{path}: {type(exc).__name__}: {exc}")
             with self.runtime.database.unit_of_work() as session:
                 values: dict[str, Any] = {"attempts": OutboxEvent.attempts + 1}
                 if errors:
                     values["last_error"] = "\n".join(errors)[:4000]
+                    values["next_attempt_at"] = utcnow() + _backoff(attempts + 1)
                     counts["failed"] += 1
                 else:
                     values["delivered_at"] = utcnow()
@@ -138,7 +157,7 @@ class EventBus:
                 )
         return counts
 
-    def _run_handler(self, path: str, event: Event) -> None:
+    def _run_handler(self, path: str, module: str, event: Event) -> None:
         handler = self.runtime.registry.resolve(path)
         with self.runtime.database.unit_of_work() as session:
             # Claim first: a concurrent deliverer of the same event blocks here and then
@@ -152,6 +171,8 @@ class EventBus:
                 return
             if event.tenant_id is not None:
                 set_tenant(session, self.runtime.tenant_context(session, event.tenant_id))
+                if not self._subscribed(session, module):
+                    return  # recorded as delivered: the module was off when it came
                 handler(session, event)
             else:
                 with all_tenants(session):
@@ -169,16 +190,28 @@ class EventBus:
         return cls.model_validate(payload)
 
     def pending(self, *, older_than_seconds: int, limit: int = 500) -> list[uuid.UUID]:
-        cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+        """Undelivered events due for another try; those failing MAX_ATTEMPTS times stay
+        in the outbox with their last error for an operator to look at."""
+        now = utcnow()
+        cutoff = now - timedelta(seconds=older_than_seconds)
         with self.runtime.database.unit_of_work() as session:
             return list(
                 session.scalars(
                     select(OutboxEvent.id)
-                    .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.created_at <= cutoff)
+                    .where(
+                        OutboxEvent.delivered_at.is_(None),
+                        OutboxEvent.created_at <= cutoff,
+                        OutboxEvent.next_attempt_at <= now,
+                        OutboxEvent.attempts < MAX_ATTEMPTS,
+                    )
                     .order_by(OutboxEvent.created_at)
                     .limit(limit)
                 )
             )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
 def publish(session: Session, event: Event) -> None:

@@ -32,13 +32,15 @@ class OutboxEvent(UUIDPrimaryKey, Base):
     """An event published in a committed transaction, waiting for its after-commit handlers."""
 
     __tablename__ = "kernel_outbox"
-    __table_args__ = (Index("ix_kernel_outbox_pending", "delivered_at", "created_at"),)
+    __table_args__ = (Index("ix_kernel_outbox_pending", "delivered_at", "next_attempt_at"),)
 
     name: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]]
     tenant_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+    # When the sweep may try again after a failed attempt (exponential backoff).
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -104,11 +104,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            # Module routes say who they are (web.mark_route); the kernel's own are plain.
+            state = scope.get("state", {})
             route = scope.get("route")
-            template = getattr(route, "path_format", None) or "unmatched"
-            # Module routes are tagged with their module's code when mounted.
-            tags = getattr(route, "tags", None) or ()
-            module = str(tags[0]) if tags and tags[0] != "operations" else "kernel"
+            template = state.get("route_template") or getattr(route, "path_format", None)
+            module = state.get("module") or "kernel"
+            if template is None:
+                template, module = "unmatched", ""
             HTTP_LATENCY.labels(scope["method"], template, module, str(status)).observe(
                 time.perf_counter() - started
             )

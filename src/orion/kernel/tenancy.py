@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.sql import util as sql_util
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import util as sql_util
 
 from orion.kernel.db import Base, TenantScoped
 from orion.kernel.errors import OrionError

@@ -83,6 +83,8 @@ async def require_tenant_principal(principal: OptionalPrincipal) -> Principal:
         raise Unauthenticated()
     if principal.tenant is None:
         raise PermissionDenied("this route acts for a tenant; sign in as a tenant member")
+    if principal.tenant.platform_id is None:
+        raise PermissionDenied("the tenant belongs to no platform")
     return principal
 
 
@@ -107,21 +109,33 @@ def current_tenant_context(principal: TenantPrincipal) -> TenantContext:
 CurrentTenant = Annotated[TenantContext, Depends(current_tenant_context)]
 
 
+def mark_route(code: str, prefix: str) -> Callable[..., Any]:
+    """Router dependency: tell the metrics middleware the module and full route template."""
+
+    async def dependency(request: Request) -> None:
+        route = request.scope.get("route")
+        path = getattr(route, "path_format", "") or ""
+        # Depending on the FastAPI version, an included route knows its prefix or not.
+        request.state.route_template = path if path.startswith(prefix) else prefix + path
+        request.state.module = code
+        structlog.contextvars.bind_contextvars(module=code)
+
+    dependency.__name__ = f"mark_route_{code}"
+    return dependency
+
+
 def require_module(code: str) -> Callable[..., Any]:
     """Router dependency: the module must be enabled for the caller's tenant."""
 
     async def dependency(request: Request, principal: TenantPrincipal) -> None:
         runtime: Runtime = request.app.state.runtime
         definition = runtime.registry.get(code)
-        structlog.contextvars.bind_contextvars(module=code)
         if definition.always_on:
             return
         tenant = principal.tenant
-        assert tenant is not None
+        assert tenant is not None and tenant.platform_id is not None
 
         def enabled() -> bool:
-            if tenant.platform_id is None:
-                return False
             with runtime.database.unit_of_work() as session:
                 return runtime.modules.is_enabled(
                     session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id

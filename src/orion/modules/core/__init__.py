@@ -7,7 +7,11 @@ definition = ModuleDefinition(
     tier=Tier.CORE,
     description="Platform settings, module administration, health history",
     models="orion.modules.core.models",
-    routers={"api": "orion.modules.core.routes:api", "admin": "orion.modules.core.routes:admin"},
+    routers={
+        "api": "orion.modules.core.routes:api",
+        "user": "orion.modules.core.routes:user",
+        "admin": "orion.modules.core.routes:admin",
+    },
     permissions=(
         Permission("core.view", "See the console home and the modules enabled for the tenant"),
         Permission("core.settings.manage", "Change platform settings"),

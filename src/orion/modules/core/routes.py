@@ -29,8 +29,9 @@ from orion.modules.core.schemas import (
     PlatformSettingUpdate,
 )
 
-api = APIRouter()
-admin = APIRouter()
+api = APIRouter()  # the caller's tenant
+user = APIRouter()  # any signed-in caller
+admin = APIRouter()  # platform operators
 
 SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-9_.\-]+$")]
 
@@ -57,7 +58,7 @@ def my_modules(session: SessionDep, principal: TenantPrincipal) -> ModulesPublic
     return ModulesPublic(data=modules, count=len(modules))
 
 
-@api.get("/menu", response_model=MenuPublic)
+@user.get("/menu", response_model=MenuPublic)
 def my_menu(session: SessionDep, principal: CurrentPrincipal) -> MenuPublic:
     """The console menu for the caller: enabled modules only, filtered by permission."""
     items = service.menu_for(session, principal)

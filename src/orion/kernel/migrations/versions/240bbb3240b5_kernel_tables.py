@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("delivered_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -58,7 +59,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("kernel_outbox", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_kernel_outbox_pending", ["delivered_at", "created_at"], unique=False
+            "ix_kernel_outbox_pending", ["delivered_at", "next_attempt_at"], unique=False
         )
 
     op.create_table(
