@@ -28,7 +28,9 @@ from pydantic import BaseModel
 BUILTIN_PACKAGE = "orion.modules"
 ENTRY_POINT_GROUP = "orion.modules"
 QUEUES = ("default", "long_running", "scheduled")
-AUDIENCES = ("api", "admin", "public")
+# api: a tenant's routes, gated by the module's activation; user: any signed-in caller;
+# admin: platform operators; public: no authentication.
+AUDIENCES = ("api", "user", "admin", "public")
 HOOKS = ("on_startup", "on_shutdown", "on_install", "on_enable", "on_disable", "on_upgrade")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -330,7 +332,7 @@ class Registry:
         while current not in path:
             path.append(current)
             current = next(c for c in remaining[current].required_codes if c in remaining)
-        cycle = [*path[path.index(current):], current]
+        cycle = [*path[path.index(current) :], current]
         return " -> ".join(cycle)
 
     def check(self) -> list[str]:
@@ -377,6 +379,12 @@ def _validate_definition(definition: ModuleDefinition) -> None:
                 f"module {code}: scheduled task {scheduled.name} cron "
                 f"{scheduled.cron!r} must have five fields"
             )
+        problem = _cron_problem(scheduled.cron)
+        if problem:
+            raise RegistryError(
+                f"module {code}: scheduled task {scheduled.name} cron "
+                f"{scheduled.cron!r} is invalid: {problem}"
+            )
     for item in definition.menu:
         if item.section not in ("tenant", "platform"):
             raise RegistryError(
@@ -386,6 +394,24 @@ def _validate_definition(definition: ModuleDefinition) -> None:
         isinstance(definition.settings, type) and issubclass(definition.settings, BaseModel)
     ):
         raise RegistryError(f"module {code}: settings must be a Pydantic model class")
+
+
+def _cron_problem(expression: str) -> str | None:
+    """Why Beat could not schedule this five-field cron expression, or None."""
+    from celery.schedules import crontab  # Beat's own parser: what passes here, Beat runs
+
+    minute, hour, day_of_month, month_of_year, day_of_week = expression.split()
+    try:
+        crontab(
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month_of_year=month_of_year,
+            day_of_week=day_of_week,
+        )
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def builtin_packages() -> list[str]:
