@@ -50,7 +50,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(_run_hooks, runtime, "on_startup")
+        await run_in_threadpool(runtime.start)
         worker = None
         if run_worker:
             worker = EmbeddedWorker(runtime.celery)
@@ -60,7 +60,7 @@ def create_app(
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
-            await run_in_threadpool(_run_hooks, runtime, "on_shutdown")
+            await run_in_threadpool(runtime.stop)
 
     app = FastAPI(
         title="Orion",
@@ -73,13 +73,6 @@ def create_app(
     _mount_operations(app, runtime)
     app.add_middleware(RequestContextMiddleware)
     return app
-
-
-def _run_hooks(runtime: Runtime, hook: str) -> None:
-    for definition in runtime.registry.ordered:
-        function = runtime.registry.hook(definition.code, hook)
-        if function is not None:
-            function(runtime)
 
 
 def _mount_modules(app: FastAPI, runtime: Runtime) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -113,6 +114,8 @@ def load_settings(**overrides: Any) -> OrionSettings:
     """Read settings from the environment and `.env`; raise SettingsError naming each bad one."""
     try:
         return OrionSettings(**overrides)
+    except PydanticSettingsError as exc:  # a value the environment source cannot parse
+        raise SettingsError(f"invalid settings: {exc}") from None
     except ValidationError as exc:
         lines = []
         for error in exc.errors():

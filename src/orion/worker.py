@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import structlog
-from celery import Celery
+from celery import Celery, signals
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import TestWorkController
 from celery.result import _set_task_join_will_block
@@ -89,6 +89,19 @@ def create_celery(
         ),
     )
     runtime.celery = app
+
+    # Worker and Beat processes run the modules' start-up and shut-down hooks too.
+    def started(sender: Any = None, **_: Any) -> None:
+        if getattr(sender, "app", sender) is app:
+            runtime.start()
+
+    def stopped(sender: Any = None, **_: Any) -> None:
+        if getattr(sender, "app", sender) is app:
+            runtime.stop()
+
+    signals.worker_init.connect(started, weak=False)
+    signals.beat_init.connect(started, weak=False)
+    signals.worker_shutdown.connect(stopped, weak=False)
     return app
 
 

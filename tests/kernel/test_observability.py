@@ -61,7 +61,8 @@ def test_http_latency_is_labelled_by_route_template_and_module(client, make_tena
     assert {"method": "GET", "route": "/health", "module": "kernel", "status": "200"} in labels
 
 
-def test_task_runs_are_counted_by_task_queue_and_state(client, runtime, worker):
+def test_task_runs_are_counted_by_task_queue_and_state(client, runtime, worker, enable):
+    enable("widgets")
     runtime.celery.send_task("widgets.echo", kwargs={"value": "m"}).get(timeout=30)
     samples = _samples(client, "orion_task_runs_total")
     assert any(

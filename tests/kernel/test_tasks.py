@@ -33,7 +33,8 @@ def _wait_for(predicate, timeout=30.0):
     return False
 
 
-def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, worker):
+def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, worker, enable):
+    enable("widgets")
     result = runtime.celery.send_task("widgets.echo", kwargs={"value": "ping"})
     assert result.get(timeout=30) == "ping"
     assert _wait_for(lambda: [r.state for r in _runs(runtime, result.id)] == ["succeeded"])
@@ -45,7 +46,8 @@ def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, work
     assert run.duration_ms is not None and run.error is None
 
 
-def test_transient_failures_are_retried_with_backoff_until_success(runtime, worker):
+def test_transient_failures_are_retried_with_backoff_until_success(runtime, worker, enable):
+    enable("widgets")
     key = uuid.uuid4().hex
     result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 2})
     assert result.get(timeout=60) == 3
@@ -56,7 +58,8 @@ def test_transient_failures_are_retried_with_backoff_until_success(runtime, work
     assert "upstream busy" in (runs[0].error or "")
 
 
-def test_a_task_that_keeps_failing_is_recorded_as_failed(runtime, worker):
+def test_a_task_that_keeps_failing_is_recorded_as_failed(runtime, worker, enable):
+    enable("widgets")
     key = uuid.uuid4().hex
     result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 99})
     with pytest.raises(Exception, match="upstream busy"):
@@ -135,3 +138,25 @@ def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make
 
     assert _wait_for(lambda: [r.state for r in runs_for(kept)] == ["succeeded"])
     assert runs_for(dropped) == []
+
+
+def test_a_platform_wide_task_of_a_module_enabled_nowhere_is_skipped(tmp_path):
+    """In a deployment where no platform has widgets on, its tasks have nothing to do."""
+    from orion.kernel import migrate
+    from orion.kernel.runtime import build_runtime
+    from orion.worker import create_celery
+    from tests.conftest import drop_database, fresh_database_url, make_settings
+
+    url = fresh_database_url(tmp_path, "nowhere")
+    runtime = build_runtime(make_settings(url))
+    try:
+        migrate.upgrade(runtime)
+        celery = create_celery(runtime=runtime)
+        # Run in this process (Celery's apply): the memory broker is shared by every app in
+        # the process, so another test's worker could take a sent task.
+        result = celery.tasks["widgets.echo"].apply(kwargs={"value": "x"})
+        assert result.get(timeout=30) is None
+        assert [r.state for r in _runs(runtime, result.id)] == ["skipped"]
+    finally:
+        runtime.close()
+        drop_database(url)

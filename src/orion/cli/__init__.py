@@ -10,7 +10,6 @@ from rich.console import Console
 from orion.cli import db as db_commands
 from orion.cli import modules as module_commands
 from orion.cli import run as run_commands
-from orion.settings import SettingsError
 
 app = typer.Typer(
     name="orion",
@@ -25,9 +24,19 @@ run_commands.register(app)
 err = Console(stderr=True)
 
 
+def _startup_errors() -> tuple[type[Exception], ...]:
+    # Imported only when an exception is being matched, so `orion --help` loads no kernel.
+    from orion.kernel.modules import RegistryError
+    from orion.settings import SettingsError
+
+    return (SettingsError, RegistryError)
+
+
 def main() -> None:
     try:
         app()
-    except SettingsError as exc:
+    except SystemExit:
+        raise  # the usual way out (--help too); matching it must not load the kernel
+    except _startup_errors() as exc:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)

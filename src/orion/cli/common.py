@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from orion.kernel.errors import OrionError
-from orion.kernel.modules import RegistryError
-from orion.kernel.observability import configure_logging
-from orion.kernel.runtime import Runtime, build_runtime
-from orion.settings import OrionSettings, load_settings
+if TYPE_CHECKING:
+    from orion.kernel.runtime import Runtime
+    from orion.settings import OrionSettings
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
 def settings() -> OrionSettings:
+    from orion.kernel.observability import configure_logging
+    from orion.settings import load_settings
+
     loaded = load_settings()
     configure_logging(
         "WARNING" if loaded.log_level == "INFO" else loaded.log_level, json=loaded.log_json
@@ -28,6 +30,9 @@ def settings() -> OrionSettings:
 
 @contextmanager
 def runtime() -> Iterator[Runtime]:
+    from orion.kernel.modules import RegistryError
+    from orion.kernel.runtime import build_runtime
+
     try:
         built = build_runtime(settings())
     except RegistryError as exc:
@@ -45,6 +50,9 @@ def fail(message: str, code: int = 1) -> None:
 
 @contextmanager
 def orion_errors() -> Iterator[None]:
+    from orion.kernel.errors import OrionError
+    from orion.kernel.modules import RegistryError
+
     try:
         yield
     except OrionError as exc:

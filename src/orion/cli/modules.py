@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from orion.cli.common import console, err, fail, orion_errors, runtime
-from orion.kernel.activation import ModuleScope
 
 app = typer.Typer(
     help="The module registry and per-platform/tenant activation.", no_args_is_help=True
@@ -88,6 +87,8 @@ def _change(
     tenant: uuid.UUID | None,
     with_requirements: bool = True,
 ) -> None:
+    from orion.kernel.activation import ModuleScope
+
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
         scope = ModuleScope(platform or rt.directory.default_platform_id(session), tenant)
         if enable:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orion.cli.common import console, orion_errors, runtime, settings
-from orion.kernel import migrate
-from orion.kernel.runtime import Runtime
+
+if TYPE_CHECKING:
+    from orion.kernel.runtime import Runtime
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +31,7 @@ def serve(
     import uvicorn
 
     from orion.app import create_app
+    from orion.kernel import migrate
     from orion.kernel.runtime import build_runtime
 
     loaded = settings()
@@ -65,9 +67,12 @@ def worker(
     ] = False,
 ) -> None:
     """Run a Celery worker for the given queues."""
+    import logging
+
     from orion.worker import create_celery
 
     celery = create_celery(settings())
+    logging.getLogger("celery").setLevel(logging.INFO)  # "ready", "received", "succeeded"
     argv = [
         "worker",
         f"--queues={queues}",
@@ -93,6 +98,8 @@ def beat() -> None:
 
 def demo() -> None:
     """Migrate and seed demo data: every optional module on for the default platform."""
+    from orion.kernel import migrate
+
     with runtime() as rt, orion_errors():
         migrate.upgrade(rt)
         _seed_demo(rt)

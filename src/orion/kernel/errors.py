@@ -67,7 +67,8 @@ class OrionError(Exception):
             body["request_id"] = request_id
         if self.errors:
             body["errors"] = [error.as_dict() for error in self.errors]
-        body.update(self.extra)
+        # Extra members add context (the module, the limit); they never replace the standard ones.
+        body.update({key: value for key, value in self.extra.items() if key not in body})
         return body
 
 

@@ -56,13 +56,13 @@ def downgrade(runtime: Runtime, module: str, target: str | None = None) -> None:
 
 
 def revision(runtime: Runtime, module: str, message: str, *, autogenerate: bool = True) -> Path:
-    config = alembic_config(runtime)
     if module == KERNEL_BRANCH:
         prefix, version_path = "kernel_", MIGRATIONS_DIR / "versions"
     else:
         definition = runtime.registry.get(module)
         prefix, version_path = definition.table_prefix, definition.migrations_path
-    version_path.mkdir(parents=True, exist_ok=True)
+    version_path.mkdir(parents=True, exist_ok=True)  # before the config lists the folders
+    config = alembic_config(runtime)
     config.attributes["table_prefix"] = prefix
     script = ScriptDirectory.from_config(config)
     has_branch = module in _branch_labels(script)

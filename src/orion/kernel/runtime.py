@@ -57,6 +57,23 @@ class Runtime:
             raise RuntimeError("this runtime has no Celery app; build it with create_celery()")
         return self.celery.send_task(name, kwargs=kwargs or {}, **options)
 
+    def start(self) -> None:
+        """Run every module's `on_startup(runtime)` once per process."""
+        if self.extras.get("started"):
+            return
+        self.extras["started"] = True
+        self._run_hooks("on_startup")
+
+    def stop(self) -> None:
+        if self.extras.pop("started", False):
+            self._run_hooks("on_shutdown")
+
+    def _run_hooks(self, hook: str) -> None:
+        for definition in self.registry.ordered:
+            function = self.registry.hook(definition.code, hook)
+            if function is not None:
+                function(self)
+
     def close(self) -> None:
         self.database.dispose()
 

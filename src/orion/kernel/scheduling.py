@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -75,9 +75,13 @@ def beat_schedule(registry: Registry, kernel_entries: tuple[ScheduledTask, ...] 
     return schedule
 
 
-def slot_of(moment: datetime) -> datetime:
-    """Cron fires at minute resolution: the slot is the minute the entry fires for."""
-    return moment.replace(second=0, microsecond=0)
+def slot_of(due: datetime) -> datetime:
+    """The minute a cron entry was due for, rounded to the nearest minute.
+
+    Two schedulers compute the same due time for the same entry; rounding (not flooring)
+    absorbs the milliseconds by which their clocks and ticks differ.
+    """
+    return (due + timedelta(seconds=30)).replace(second=0, microsecond=0)
 
 
 def claim_slot(session: Session, entry: str, slot: datetime, claimer: str) -> bool:
@@ -97,10 +101,15 @@ class ClaimingScheduler(Scheduler):
 
     def apply_entry(self, entry: ScheduleEntry, producer: Any = None) -> None:
         runtime: Runtime = self.app.orion  # type: ignore[attr-defined]
-        slot = slot_of(utcnow())
+        slot = slot_of(self.due_time(entry))
         with runtime.database.unit_of_work() as session:
             claimed = claim_slot(session, entry.name, slot, self.claimer)
         if not claimed:
             log.info("schedule_slot_taken", entry=entry.name, slot=slot.isoformat())
             return
         super().apply_entry(entry, producer=producer)
+
+    def due_time(self, entry: ScheduleEntry) -> datetime:
+        """When the entry fell due: now, plus what is left (zero or less) until it was."""
+        remaining = entry.schedule.remaining_estimate(entry.last_run_at)
+        return utcnow() + min(remaining, timedelta(0))

@@ -127,6 +127,10 @@ class ModuleTask(Task):
         )
         try:
             with runtime.database.unit_of_work() as session:
+                if tenant_uuid is None and not self._enabled_anywhere(session):
+                    state = "skipped"
+                    log.info("task_skipped_module_disabled_everywhere")
+                    return None
                 if tenant_uuid is not None:
                     tenant = runtime.tenant_context(session, tenant_uuid)
                     if not self._enabled_for(session, tenant.platform_id, tenant_uuid):
@@ -176,6 +180,14 @@ class ModuleTask(Task):
             return False
         return runtime.modules.is_enabled(
             session, definition.code, platform_id=platform_id, tenant_id=tenant_id
+        )
+
+    def _enabled_anywhere(self, session: Session) -> bool:
+        if self.orion_module == KERNEL:
+            return True
+        definition = self.runtime.registry.get(self.orion_module)
+        return definition.always_on or self.runtime.modules.enabled_anywhere(
+            session, definition.code
         )
 
     def _record_start(self, tenant_id: uuid.UUID | None, queue: str | None) -> uuid.UUID:
