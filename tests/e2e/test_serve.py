@@ -1,0 +1,112 @@
+"""`orion serve` as a user runs it: API, embedded worker and scheduler, in one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from orion_testkit.testdir.service import create_tenant
+from orion_testkit.widgets.models import WidgetAudit
+from sqlalchemy import select
+
+from orion.kernel import migrate
+from orion.kernel.runtime import build_runtime
+from tests.conftest import TESTKIT, make_settings
+from tests.helpers import platform_session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    runtime = build_runtime(make_settings(url, broker_url=None))
+    migrate.upgrade(runtime)
+    port = free_port()
+    env = {
+        **os.environ,
+        "ORION_DATABASE_URL": url,
+        "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
+        "ORION_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
+    }
+    env.pop("ORION_BROKER_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orion.cli", "serve", "--port", str(port), "--demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"orion serve did not start:\n{process.communicate(timeout=10)[0]}")
+    yield base, runtime, process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    runtime.close()
+
+
+def test_serve_answers_ready_and_its_embedded_worker_delivers_events(served):
+    base, runtime, _process = served
+    ready = httpx.get(f"{base}/ready", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["broker"]["detail"] == "embedded"
+
+    # The demo enabled every optional module on the default platform.
+    from orion.kernel.activation import DEFAULT_PLATFORM_ID
+
+    with runtime.database.unit_of_work() as session:
+        tenant = create_tenant(session, "Served", DEFAULT_PLATFORM_ID)
+    response = httpx.post(
+        f"{base}/api/v1/widgets/widgets",
+        json={"name": "served"},
+        headers={"X-Test-Tenant": str(tenant.tenant_id)},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+
+    deadline = time.monotonic() + 30
+    audits: list = []
+    while time.monotonic() < deadline and not audits:
+        with platform_session(runtime) as session:
+            audits = session.scalars(
+                select(WidgetAudit).where(WidgetAudit.tenant_id == tenant.tenant_id)
+            ).all()
+        time.sleep(0.1)
+    assert [a.widget_name for a in audits] == ["served"]
+
+
+def test_serve_prints_where_it_listens(served):
+    base, _runtime, process = served
+    os.killpg(process.pid, signal.SIGTERM)
+    output = process.communicate(timeout=20)[0]
+    assert base in output
+    assert "embedded worker" in output
