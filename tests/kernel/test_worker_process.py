@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from orion_testkit.testdir.service import create_tenant
 from orion_testkit.widgets import service
@@ -50,7 +52,7 @@ def deployment(tmp_path):
     drop_database(url)
 
 
-def start_worker(runtime, **env_extra):
+def start_worker(runtime, *args, **env_extra):
     settings = runtime.settings
     env = {
         **os.environ,
@@ -63,7 +65,7 @@ def start_worker(runtime, **env_extra):
         **env_extra,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "orion.cli", "worker", "-c", "1", "--pool", "solo"],
+        [sys.executable, "-m", "orion.cli", "worker", "-c", "1", "--pool", "solo", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -87,15 +89,27 @@ def wait_for(predicate, timeout=60.0):
 
 
 def test_worker_process_runs_a_task_and_returns_its_result(deployment):
-    process = start_worker(deployment)
+    port = free_port()
+    process = start_worker(deployment, "--metrics-port", str(port))
     try:
         result = deployment.celery.send_task("widgets.echo", kwargs={"value": "from afar"})
         assert result.get(timeout=60) == "from afar"
         with platform_session(deployment) as session:
             run = session.scalar(select(TaskRun).where(TaskRun.task_id == result.id))
         assert run.state == "succeeded" and run.queue == "long_running"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert (
+            'orion_task_runs_total{queue="long_running",state="succeeded",task="widgets.echo"} 1.0'
+            in metrics
+        )
     finally:
         stop(process)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_event_survives_a_worker_killed_during_delivery(deployment, tmp_path):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orion.cli.common import console, orion_errors, runtime, settings
+from orion.cli.common import console, fail, orion_errors, runtime, settings
 
 if TYPE_CHECKING:
     from orion.kernel.runtime import Runtime
@@ -65,13 +65,24 @@ def worker(
     with_beat: Annotated[
         bool, typer.Option("--beat", help="Also run Beat in this process")
     ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port")
+    ] = None,
 ) -> None:
     """Run a Celery worker for the given queues."""
     import logging
 
+    if metrics_port:
+        _serve_worker_metrics(metrics_port)
     from orion.worker import create_celery
 
-    celery = create_celery(settings())
+    loaded = settings()
+    if loaded.embedded_broker:
+        fail(
+            "orion worker needs ORION_BROKER_URL; without a broker, orion serve runs "
+            "the embedded worker"
+        )
+    celery = create_celery(loaded)
     logging.getLogger("celery").setLevel(logging.INFO)  # "ready", "received", "succeeded"
     argv = [
         "worker",
@@ -87,12 +98,35 @@ def worker(
     celery.worker_main(argv)
 
 
+def _serve_worker_metrics(port: int) -> None:
+    """Metrics of every pool process, gathered through prometheus_client's multiprocess mode.
+
+    The directory must be known before prometheus_client is first imported, which the CLI
+    has not done yet at this point.
+    """
+    import os
+    import tempfile
+
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="orion-metrics-"))
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, addr="127.0.0.1", registry=registry)
+
+
 def beat() -> None:
     """Run Celery Beat with the schedule assembled from every module."""
     from orion.kernel.scheduling import ClaimingScheduler
     from orion.worker import create_celery
 
-    celery = create_celery(settings())
+    loaded = settings()
+    if loaded.embedded_broker:
+        fail(
+            "orion beat needs ORION_BROKER_URL; without a broker, orion serve runs "
+            "the embedded scheduler"
+        )
+    celery = create_celery(loaded)
     celery.Beat(scheduler=ClaimingScheduler, loglevel="INFO").run()
 
 

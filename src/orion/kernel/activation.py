@@ -96,6 +96,19 @@ class ModuleStateService:
         session.info[cache_key] = enabled
         return enabled
 
+    def enabled_anywhere(self, session: Session, code: str) -> bool:
+        """On for some platform or tenant: whether a platform-wide task of `code` has work."""
+        if self.registry.get(code).always_on:
+            return True
+        return (
+            session.scalar(
+                select(ModuleState.id)
+                .where(ModuleState.module_code == code, ModuleState.enabled.is_(True))
+                .limit(1)
+            )
+            is not None
+        )
+
     def is_enabled(
         self,
         session: Session,
@@ -138,6 +151,16 @@ class ModuleStateService:
                 module=code,
                 requires=[d.code for d in missing],
             )
+        if scope.tenant_id is None and code not in enabled:
+            lacking = self._tenants_lacking(session, code, scope.platform_id)
+            if lacking:
+                raise ModuleActivationRefused(
+                    f"cannot enable {code}: "
+                    + "; ".join(f"{r} is switched off for tenant {t}" for t, r in lacking)
+                    + f" (switch {code} off for that tenant too, or clear its override)",
+                    module=code,
+                    tenants=sorted({str(t) for t, _ in lacking}),
+                )
         switched = []
         for target in [*missing, definition]:
             if target.code in enabled:
@@ -145,6 +168,10 @@ class ModuleStateService:
             self._store(session, target.code, scope, enabled=True)
             self._run_hook(session, target, "on_enable", scope)
             switched.append(target.code)
+        if code in enabled:
+            # On already (a tenant through its platform): an explicit switch still pins the
+            # scope's own state, as `disable` does, so a later platform change leaves it be.
+            self._store(session, code, scope, enabled=True)
         return switched
 
     def disable(self, session: Session, code: str, *, scope: ModuleScope) -> list[str]:
@@ -171,13 +198,26 @@ class ModuleStateService:
         self._run_hook(session, definition, "on_disable", scope)
         return [code]
 
-    def clear_override(self, session: Session, code: str, *, scope: ModuleScope) -> None:
-        """Let a tenant follow its platform again for `code`."""
+    def clear_override(self, session: Session, code: str, *, scope: ModuleScope) -> list[str]:
+        """Let a tenant follow its platform again for `code` (a platform: back to off).
+
+        The change this makes obeys the rules of `enable`/`disable` and runs their hooks;
+        return the codes it switched.
+        """
         state = self._state(session, code, scope)
-        if state is not None:
-            session.delete(state)
-            session.flush()
+        if state is None:
+            return []
+        follows = scope.tenant_id is not None and code in self._enabled(
+            session, ModuleScope(scope.platform_id)
+        )
+        if follows:
+            switched = self.enable(session, code, scope=scope, with_requirements=False)
+        else:
+            switched = self.disable(session, code, scope=scope)
+        session.delete(state)
+        session.flush()
         _forget_cache(session)
+        return switched
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -215,6 +255,30 @@ class ModuleStateService:
             for dependent in dependents & tenant_enabled:
                 needing[dependent] = self.registry.get(dependent)
         return list(needing.values())
+
+    def _tenants_lacking(
+        self, session: Session, code: str, platform_id: uuid.UUID
+    ) -> list[tuple[uuid.UUID, str]]:
+        # Tenants that would get `code` from the platform while an override of theirs keeps
+        # one of its requirements off.
+        requirements = {d.code for d in self.registry.requirements_closure(code) if not d.always_on}
+        if not requirements:
+            return []
+        rows = session.execute(
+            select(ModuleState.tenant_id, ModuleState.module_code)
+            .where(
+                ModuleState.platform_id == platform_id,
+                ModuleState.tenant_id != PLATFORM_SCOPE,
+                ModuleState.module_code.in_(requirements),
+                ModuleState.enabled.is_(False),
+            )
+            .order_by(ModuleState.tenant_id, ModuleState.module_code)
+        ).all()
+        return [
+            (tenant_id, requirement)
+            for tenant_id, requirement in rows
+            if self._state(session, code, ModuleScope(platform_id, tenant_id)) is None
+        ]
 
     def _state(self, session: Session, code: str, scope: ModuleScope) -> ModuleState | None:
         return session.scalar(

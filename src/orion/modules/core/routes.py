@@ -121,8 +121,9 @@ def enable_module(
     _: PlatformAdmin,
     platform_id: PlatformId,
     code: ModuleCode,
-    body: ModuleChange,
+    body: ModuleChange | None = None,
 ) -> ModuleChangePublic:
+    body = body or ModuleChange()
     scope = ModuleScope(platform_id=platform_id, tenant_id=body.tenant_id)
     return service.change_module(
         session, code, enable=True, scope=scope, with_requirements=body.with_requirements
@@ -135,8 +136,9 @@ def disable_module(
     _: PlatformAdmin,
     platform_id: PlatformId,
     code: ModuleCode,
-    body: ModuleChange,
+    body: ModuleChange | None = None,
 ) -> ModuleChangePublic:
+    body = body or ModuleChange()
     scope = ModuleScope(platform_id=platform_id, tenant_id=body.tenant_id)
     return service.change_module(session, code, enable=False, scope=scope)
 
