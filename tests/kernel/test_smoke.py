@@ -10,8 +10,9 @@ def test_health_answers(client):
 def test_widget_round_trip(client, make_tenant, enable):
     tenant = make_tenant()
     enable("widgets")
-    response = client.post("/api/v1/widgets/widgets", json={"name": "gear"},
-                           headers=tenant_headers(tenant))
+    response = client.post(
+        "/api/v1/widgets/widgets", json={"name": "gear"}, headers=tenant_headers(tenant)
+    )
     assert response.status_code == 201, response.text
     listed = client.get("/api/v1/widgets/widgets", headers=tenant_headers(tenant)).json()
     assert listed["count"] == 1

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from orion.cli.common import console, err, fail, orion_errors, runtime
+from orion.cli.common import console, err, fail, orion_errors, runtime, settings
 
 app = typer.Typer(
     help="The module registry and per-platform/tenant activation.", no_args_is_help=True
@@ -71,13 +72,20 @@ def list_modules(
 @app.command()
 def check() -> None:
     """Validate every definition: fields, imports, tasks, routes, migrations."""
-    with runtime() as rt:
-        problems = rt.registry.check()
+    from orion.kernel.modules import Registry, RegistryError
+
+    # The registry alone: a module whose models cannot be imported is a problem to report,
+    # not a crash while a runtime is built.
+    try:
+        registry = Registry.discover(settings().extra_modules)
+    except RegistryError as exc:
+        fail(str(exc))
+    problems = registry.check()
     if problems:
         for problem in problems:
-            console.print(f"[red]✗[/red] {problem}", highlight=False)
+            console.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
         fail(f"{len(problems)} problem(s) in module definitions")
-    console.print(f"[green]✓ {len(rt.registry)} modules are sound[/green]")
+    console.print(f"[green]✓ {len(registry)} modules are sound[/green]")
 
 
 def _change(
@@ -146,3 +154,8 @@ def new(
     console.print(
         f"[green]module {code} created[/green]; run `orion db upgrade` to create its table"
     )
+    if directory is not None:
+        console.print(
+            "outside the built-in modules it loads when its package is listed in "
+            "ORION_EXTRA_MODULES (or advertised in the `orion.modules` entry-point group)"
+        )

@@ -1,0 +1,215 @@
+"""`orion modules new`: the scaffolded module passes the checks and its own test as generated."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from orion.kernel.scaffold import ScaffoldError, package_name, scaffold_module
+from tests.conftest import TESTKIT, drop_database, fresh_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# Runs the generated test with the repository's fixtures (tests/conftest.py), the module
+# loaded as an extra module besides the test kit.
+GENERATED_TESTS_CONFTEST = """
+import pytest
+
+from tests.conftest import *  # noqa: F403
+from tests.conftest import TESTKIT, drop_database, fresh_database_url, make_settings
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    url = fresh_database_url(tmp_path_factory.mktemp("db"), "scaffolded")
+    yield make_settings(url, extra_modules=[*TESTKIT, {package!r}])
+    drop_database(url)
+"""
+
+
+def orion_command() -> list[str]:
+    script = Path(sys.executable).with_name("orion")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from orion.cli import main; main()"]
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    # Keep ORION_TEST_* (PostgreSQL, Redis) for the generated test; drop deployment settings.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("ORION_") or key.startswith("ORION_TEST_")
+    }
+    env.update(values)
+    return env
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_scaffolded_module_is_sound_migrated_and_passes_its_test(tmp_path):
+    pkgs, tests_dir = tmp_path / "pkgs", tmp_path / "acme_tests"
+    (pkgs / "acme_mods").mkdir(parents=True)
+    (pkgs / "acme_mods" / "__init__.py").write_text("")
+    pythonpath = os.pathsep.join([str(pkgs), str(FIXTURES)])
+
+    options = ["--directory", str(pkgs / "acme_mods"), "--tests", str(tests_dir)]
+    created = run(
+        [*orion_command(), "modules", "new", "acme_notes", *options],
+        clean_env(ORION_EXTRA_MODULES=json.dumps(TESTKIT), PYTHONPATH=pythonpath),
+        tmp_path,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    module = pkgs / "acme_mods" / "acme_notes"
+    assert "module acme_notes created" in created.stdout
+    for name in ("__init__", "models", "schemas", "service", "routes", "tasks", "events"):
+        assert (module / f"{name}.py").is_file(), name
+    assert (module / "exceptions.py").is_file()
+    (migration,) = (module / "migrations" / "versions").glob("*_acme_notes_initial.py")
+    assert str(migration) in created.stdout
+    generated_test = tests_dir / "acme_notes" / "test_acme_notes.py"
+    assert generated_test.is_file()
+
+    url = fresh_database_url(tmp_path, "scaffold")
+    env = clean_env(
+        ORION_DATABASE_URL=url,
+        ORION_EXTRA_MODULES=json.dumps([*TESTKIT, "acme_mods.acme_notes"]),
+        PYTHONPATH=pythonpath,
+    )
+    try:
+        for command in (["modules", "check"], ["db", "upgrade"], ["db", "check"]):
+            result = run([*orion_command(), *command], env, tmp_path)
+            assert result.returncode == 0, (command, result.stdout + result.stderr)
+    finally:
+        drop_database(url)
+
+    (tests_dir / "conftest.py").write_text(
+        textwrap.dedent(GENERATED_TESTS_CONFTEST.format(package="acme_mods.acme_notes"))
+    )
+    config = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT)]
+    tested = run(
+        [sys.executable, "-m", "pytest", *config, str(tests_dir)],
+        clean_env(PYTHONPATH=str(pkgs)),
+        ROOT,  # `tests` (the shared fixtures and helpers) is imported from the repository
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert " passed" in tested.stdout and "failed" not in tested.stdout
+
+
+def test_generated_files_follow_the_conventions(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("")
+
+    created = scaffold_module(
+        "loyalty_points",
+        modules_dir=tmp_path / "mods",
+        tests_dir=tmp_path / "tests",
+        installed=set(),
+    )
+
+    module = tmp_path / "mods" / "loyalty_points"
+    assert all(path.is_file() for path in created)
+    for path in created:  # every file is valid Python
+        ast.parse(path.read_text(), filename=str(path))
+    # the tests folder is a package, so the module's tests folder is one too
+    assert tmp_path / "tests" / "loyalty_points" / "__init__.py" in created
+    definition = (module / "__init__.py").read_text()
+    assert 'code="loyalty_points"' in definition
+    assert "tier=Tier.OPTIONAL" in definition
+    assert 'models="loyalty_points.models"' in definition  # "mods" is no package
+    assert '"loyalty_points.read"' in definition and '"loyalty_points.write"' in definition
+    models = (module / "models.py").read_text()
+    assert "class LoyaltyPointsItem(UUIDPrimaryKey, TenantScoped, Timestamps, Base)" in models
+    assert '__tablename__ = "loyalty_points_item"' in models
+    (migration,) = (module / "migrations" / "versions").glob("*.py")
+    text = migration.read_text()
+    assert 'branch_labels: str | Sequence[str] | None = ("loyalty_points",)' in text
+    assert 'depends_on: str | Sequence[str] | None = "kernel"' in text
+    assert '"pk_loyalty_points_item"' in text and '"ix_loyalty_points_item_tenant_id"' in text
+    assert '@task("loyalty_points.count_items")' in (module / "tasks.py").read_text()
+    assert '"loyalty_points.item_created"' in (module / "events.py").read_text()
+    assert "commit(" not in (module / "service.py").read_text()
+    assert "fastapi" not in (module / "service.py").read_text()
+
+
+def test_package_name_follows_the_init_files(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "__init__.py").write_text("")
+    assert package_name(tmp_path / "a" / "b", "x") == "b.x"
+    (tmp_path / "a" / "__init__.py").write_text("")
+    assert package_name(tmp_path / "a" / "b", "x") == "a.b.x"
+    assert package_name(tmp_path, "x") == "x"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "Loyalty",
+        "1points",
+        "loyalty-points",
+        "loyalty points",
+        "double__under",
+        "trailing_",
+        "_leading",
+        "class",
+        "kernel",
+        "x" * 41,
+    ],
+)
+def test_refuses_a_bad_code(tmp_path, code):
+    with pytest.raises(ScaffoldError, match="module code"):
+        scaffold_module(code, modules_dir=tmp_path / "mods", tests_dir=tmp_path / "tests")
+    assert not (tmp_path / "mods").exists() and not (tmp_path / "tests").exists()
+
+
+def test_refuses_the_code_of_an_installed_module(tmp_path):
+    with pytest.raises(ScaffoldError, match="already used by an installed module"):
+        scaffold_module("core", modules_dir=tmp_path / "mods", tests_dir=tmp_path / "tests")
+    assert not (tmp_path / "mods").exists()
+
+
+def test_refuses_an_existing_folder(tmp_path):
+    scaffold_module("notes", modules_dir=tmp_path, tests_dir=tmp_path / "t", installed=set())
+    before = sorted(tmp_path.rglob("*"))
+
+    with pytest.raises(ScaffoldError, match="already exists"):
+        scaffold_module("notes", modules_dir=tmp_path, tests_dir=tmp_path / "u", installed=set())
+
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_refuses_to_overwrite_a_test(tmp_path):
+    (tmp_path / "t" / "notes").mkdir(parents=True)
+    (tmp_path / "t" / "notes" / "test_notes.py").write_text("# mine\n")
+
+    with pytest.raises(ScaffoldError, match="already exists"):
+        scaffold_module("notes", modules_dir=tmp_path / "m", tests_dir=tmp_path / "t")
+
+    assert not (tmp_path / "m" / "notes").exists()
+    assert (tmp_path / "t" / "notes" / "test_notes.py").read_text() == "# mine\n"
+
+
+def test_cli_refuses_with_a_clear_message(tmp_path):
+    result = run(
+        [*orion_command(), "modules", "new", "Bad-Code", "--directory", str(tmp_path)],
+        clean_env(PYTHONPATH=str(FIXTURES)),
+        tmp_path,
+    )
+
+    assert result.returncode != 0
+    assert "lower_snake_case" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
