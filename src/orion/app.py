@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orion import __version__
@@ -97,6 +97,10 @@ def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
 
 
 def _mount_operations(app: FastAPI, runtime: Runtime) -> None:
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:
         """The process is alive."""

@@ -39,4 +39,5 @@ definition = ModuleDefinition(
     tasks_path="orion.modules.core.tasks",
     scheduled_tasks=(ScheduledTask("core.snapshot_health", cron="*/5 * * * *", queue="scheduled"),),
     health_checks=("orion.modules.core.service:migrations_applied",),
+    on_install="orion.modules.core.service:seed_demo",
 )

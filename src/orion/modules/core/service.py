@@ -12,7 +12,7 @@ from orion.kernel.activation import ModuleScope
 from orion.kernel.events import publish
 from orion.kernel.migrate import pending_heads
 from orion.kernel.observability import run_health_checks
-from orion.kernel.runtime import runtime_of
+from orion.kernel.runtime import Runtime, runtime_of
 from orion.kernel.security import Principal
 from orion.kernel.web import Page
 from orion.modules.core.events import HealthDegraded, PlatformSettingChanged
@@ -72,6 +72,16 @@ def set_setting(session: Session, platform_id: uuid.UUID, key: str, value: Any) 
 def delete_setting(session: Session, platform_id: uuid.UUID, key: str) -> None:
     session.delete(get_setting(session, platform_id, key))
     session.flush()
+
+
+def seed_demo(session: Session, runtime: Runtime) -> None:
+    """`orion demo`: name the default platform (kept if an operator already did)."""
+    platform_id = runtime.directory.default_platform_id(session)
+    defaults = {"platform.name": "Orion demo", "platform.support_email": "support@orion.test"}
+    existing = {s.key for s in list_settings(session, platform_id, page=Page(limit=500))[0]}
+    for key, value in defaults.items():
+        if key not in existing:
+            set_setting(session, platform_id, key, value)
 
 
 # -- modules -----------------------------------------------------------------------------
