@@ -41,6 +41,12 @@ class OrionSettings(BaseSettings):
     # Prefix of every key Orion writes to a Redis broker, so deployments can share a server.
     broker_key_prefix: str = ""
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Fernet keys for secrets stored in the database (SMTP passwords, provider keys), newest
+    # first; older keys still decrypt until `orion keys rotate` re-encrypts. Derived from
+    # the secret key when empty.
+    encryption_keys: list[SecretStr] = Field(default_factory=list)
+    access_token_minutes: int = Field(default=15, ge=1, le=1440)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None

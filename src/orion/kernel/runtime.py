@@ -18,6 +18,7 @@ from orion.kernel.db import Database
 from orion.kernel.errors import NotFound
 from orion.kernel.events import EventBus
 from orion.kernel.modules import Registry, RegistryError
+from orion.kernel.security import Jwt, SecretBox
 from orion.kernel.tenancy import TenantContext, all_tenants
 from orion.settings import OrionSettings
 
@@ -40,6 +41,14 @@ class Runtime:
     @cached_property
     def events(self) -> EventBus:
         return EventBus(self)
+
+    @cached_property
+    def jwt(self) -> Jwt:
+        return Jwt(self.settings)
+
+    @cached_property
+    def secrets(self) -> SecretBox:
+        return SecretBox(self.settings)
 
     @cached_property
     def directory(self) -> TenantDirectory:

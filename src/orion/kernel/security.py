@@ -1,19 +1,36 @@
-"""Who is calling: the `Principal`, and the `authenticator` extension point.
+"""Who is calling, and the kernel's cryptography.
 
-The kernel does not know how people sign in; the module that provides `authenticator`
-(auth) turns a request into a Principal. Without one, every caller is anonymous.
+* `Principal` and the `authenticator` / `memberships` extension points: the module that
+  provides `authenticator` (auth) turns a request into a Principal; the one providing
+  `memberships` (tenancy) says what a user may do in a tenant. Without them every caller
+  is anonymous.
+* Password hashing (Argon2 through pwdlib), JWTs (PyJWT, HS256 with the secret key),
+  random tokens stored only as hashes, and secret encryption with rotatable Fernet keys.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any, Protocol
 
+import jwt
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
+from orion.kernel.db import utcnow
+from orion.kernel.errors import Unauthenticated
 from orion.kernel.tenancy import TenantContext
+from orion.settings import OrionSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +41,12 @@ class Principal:
     permissions: frozenset[str] = field(default_factory=frozenset)
     is_superadmin: bool = False
     store_ids: frozenset[uuid.UUID] | None = None  # None: every store of the tenant
+    role: str | None = None
+    scopes: frozenset[str] | None = None  # an access token's scopes; None: the user's own
 
     def can(self, permission: str) -> bool:
+        if self.scopes is not None and permission not in self.scopes:
+            return False
         return self.is_superadmin or permission in self.permissions
 
 
@@ -33,3 +54,133 @@ class Authenticator(Protocol):
     """Kernel extension point `authenticator`."""
 
     def __call__(self, session: Session, connection: HTTPConnection) -> Principal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    tenant: TenantContext
+    role: str
+    permissions: frozenset[str]
+    store_ids: frozenset[uuid.UUID] | None = None
+
+
+class MembershipResolver(Protocol):
+    """Kernel extension point `memberships`: a user's standing in a tenant."""
+
+    def membership(
+        self, session: Session, user_id: uuid.UUID, tenant_id: uuid.UUID | None
+    ) -> Membership | None:
+        """The membership in `tenant_id`, or the user's default one when it is None."""
+        ...
+
+
+# -- passwords -------------------------------------------------------------------------------
+
+_passwords = PasswordHash((Argon2Hasher(),))
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
+    """(matches, new hash when the stored one uses outdated parameters)."""
+    return _passwords.verify_and_update(password, hashed)
+
+
+# -- opaque tokens ------------------------------------------------------------------------------
+
+
+def new_token(prefix: str, *, nbytes: int = 32) -> tuple[str, str]:
+    """A random token shown once (`<prefix>_<random>`) and the hash to store."""
+    token = f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long random strings: a fast hash is enough, and lets lookups use an index.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_equal(left: str, right: str) -> bool:
+    return hmac.compare_digest(left, right)
+
+
+# -- JWT ---------------------------------------------------------------------------------------
+
+
+class Jwt:
+    algorithm = "HS256"
+
+    def __init__(self, settings: OrionSettings) -> None:
+        self._key = settings.secret_key.get_secret_value()
+
+    def encode(self, claims: dict[str, Any], *, lifetime: timedelta) -> str:
+        now = utcnow()
+        payload = {"iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex, **claims}
+        return jwt.encode(payload, self._key, algorithm=self.algorithm)
+
+    def decode(self, token: str, *, audience: str) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                self._key,
+                algorithms=[self.algorithm],
+                audience=audience,
+                options={"require": ["exp", "iat", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the token has expired", code="token_expired") from None
+        except jwt.PyJWTError:
+            raise Unauthenticated("the token is not valid", code="token_invalid") from None
+
+
+# -- secrets at rest -----------------------------------------------------------------------------
+
+
+class SecretDecryptionError(Exception):
+    """No configured key opens this secret (the key that sealed it was removed)."""
+
+
+class SecretBox:
+    """Encrypt secrets stored in the database; the newest key seals, every key opens."""
+
+    def __init__(self, settings: OrionSettings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _fernet(self) -> MultiFernet:
+        keys = [key.get_secret_value() for key in self._settings.encryption_keys]
+        if not keys:
+            digest = hashlib.sha256(
+                b"orion-secret-box:" + self._settings.secret_key.get_secret_value().encode()
+            ).digest()
+            keys = [base64.urlsafe_b64encode(digest).decode()]
+        return MultiFernet([Fernet(key) for key in keys])
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise SecretDecryptionError("no configured encryption key opens this secret") from None
+
+    def rotate(self, ciphertext: str) -> str:
+        """Re-seal with the newest key (for `orion keys rotate`)."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise SecretDecryptionError("no configured encryption key opens this secret") from None
+
+
+def mask(secret: str, *, visible: int = 4) -> str:
+    """`sk-...abcd`: enough to recognise a secret, never enough to use it."""
+    if len(secret) <= visible:
+        return "*" * len(secret)
+    return f"{'*' * 4}{secret[-visible:]}"
+
+
+def expires_in(days: int = 0, *, hours: int = 0, minutes: int = 0) -> datetime:
+    return utcnow() + timedelta(days=days, hours=hours, minutes=minutes)

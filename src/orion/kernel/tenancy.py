@@ -74,10 +74,15 @@ def all_tenants(session: Session) -> Iterator[Session]:
     """Platform-level code: lift tenant filtering for the duration of the block."""
     previous = session.info.get(_ALL_TENANTS, False)
     session.info[_ALL_TENANTS] = True
+    tenant = get_tenant(session)
+    if tenant is not None and session.in_transaction():
+        _set_database_tenant(session, None)  # the RLS policies let platform code through
     try:
         yield session
     finally:
         session.info[_ALL_TENANTS] = previous
+        if tenant is not None and session.in_transaction():
+            _set_database_tenant(session, tenant)
 
 
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
@@ -152,6 +157,8 @@ def _stamp_tenant(session: Session, _context: Any, _instances: Any) -> None:
 @event.listens_for(Session, "after_begin")
 def _tenant_setting_on_begin(session: Session, _transaction: Any, connection: Any) -> None:
     tenant = get_tenant(session)
+    if session.info.get(_ALL_TENANTS):
+        return
     if tenant is not None and connection.dialect.name == "postgresql":
         connection.execute(
             text("SELECT set_config('orion.tenant_id', :tenant, true)"),
@@ -159,9 +166,9 @@ def _tenant_setting_on_begin(session: Session, _transaction: Any, connection: An
         )
 
 
-def _set_database_tenant(session: Session, tenant: TenantContext) -> None:
+def _set_database_tenant(session: Session, tenant: TenantContext | None) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT set_config('orion.tenant_id', :tenant, true)"),
-            {"tenant": str(tenant.tenant_id)},
+            {"tenant": str(tenant.tenant_id) if tenant else ""},
         )
