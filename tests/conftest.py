@@ -26,6 +26,8 @@ from orion.settings import OrionSettings
 from orion.worker import EmbeddedWorker, create_celery
 
 TESTKIT = ["orion_testkit.testdir", "orion_testkit.widgets", "orion_testkit.gadgets"]
+# The kernel's tests sign in through the testkit's header authenticator.
+TESTKIT_PROVIDERS = {"tenant_directory": "testdir", "authenticator": "testdir"}
 PG_URL = os.environ.get("ORION_TEST_DATABASE_URL")
 BROKER_URL = os.environ.get("ORION_TEST_BROKER_URL")
 
@@ -61,6 +63,7 @@ def make_settings(database_url: str, **overrides: object) -> OrionSettings:
         "log_json": False,
         "log_level": "WARNING",
         "extra_modules": TESTKIT,
+        "providers": TESTKIT_PROVIDERS,
         "outbox_redelivery_seconds": 5,
         # Test runs sharing a Redis server never take each other's tasks.
         "broker_key_prefix": f"orion-test-{uuid.uuid4().hex[:8]}:",

@@ -55,6 +55,9 @@ class OrionSettings(BaseSettings):
     # Extra module packages to load besides the built-in ones and the `orion.modules`
     # entry points, e.g. ["acme_orion.loyalty"]. Each must expose `definition`.
     extra_modules: list[str] = Field(default_factory=list)
+    # Which module serves a kernel extension point when several provide it:
+    # ORION_PROVIDERS='{"authenticator": "auth"}'
+    providers: dict[str, str] = Field(default_factory=dict)
     # Deployment-wide module settings, validated against each module's settings schema:
     # ORION_MODULES__BILLING__TRIAL_DAYS=14
     modules: dict[str, dict[str, Any]] = Field(default_factory=dict)

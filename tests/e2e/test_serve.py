@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from orion.kernel import migrate
 from orion.kernel.runtime import build_runtime
-from tests.conftest import TESTKIT, make_settings
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, make_settings
 from tests.helpers import platform_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ def served(tmp_path):
         **os.environ,
         "ORION_DATABASE_URL": url,
         "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
+        "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
         "ORION_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orion.kernel.checks import check_registry
 from orion.kernel.modules import Registry
-from tests.conftest import TESTKIT, drop_database, fresh_database_url
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -269,6 +269,7 @@ def test_orion_modules_check_fails_on_a_broken_module(tmp_path):
     env.update(
         ORION_DATABASE_URL=url,
         ORION_EXTRA_MODULES=json.dumps([*TESTKIT, "acme_broken"]),
+        ORION_PROVIDERS=json.dumps(TESTKIT_PROVIDERS),
         PYTHONPATH=os.pathsep.join([str(tmp_path / "pkgs"), str(FIXTURES)]),
     )
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TESTKIT, drop_database, fresh_database_url
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -29,6 +29,7 @@ def cli_env(database_url: str, extra_modules: list[str], *paths: Path) -> dict[s
     env.update(
         ORION_DATABASE_URL=database_url,
         ORION_EXTRA_MODULES=json.dumps(extra_modules),
+        ORION_PROVIDERS=json.dumps(TESTKIT_PROVIDERS),
         ORION_LOG_JSON="false",
         PYTHONPATH=os.pathsep.join(str(path) for path in (*paths, FIXTURES)),
     )

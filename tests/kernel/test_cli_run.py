@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import TESTKIT, drop_database, fresh_database_url
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,7 @@ def test_demo_migrates_seeds_and_can_run_twice(tmp_path):
         **os.environ,
         "ORION_DATABASE_URL": url,
         "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
+        "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
         "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
     }
     env.pop("ORION_BROKER_URL", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,13 @@ from sqlalchemy import inspect, text
 
 from orion.kernel import migrate
 from orion.kernel.runtime import build_runtime
-from tests.conftest import TESTKIT, drop_database, fresh_database_url, make_settings
+from tests.conftest import (
+    TESTKIT,
+    TESTKIT_PROVIDERS,
+    drop_database,
+    fresh_database_url,
+    make_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,6 +74,7 @@ def test_db_check_command_fails_on_drift_and_passes_when_in_sync(tmp_path):
         **os.environ,
         "ORION_DATABASE_URL": url,
         "ORION_EXTRA_MODULES": '["' + '","'.join(TESTKIT) + '"]',
+        "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
         "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
     }
     orion = [sys.executable, "-m", "orion.cli"]

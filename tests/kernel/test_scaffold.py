@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from orion.kernel.scaffold import ScaffoldError, package_name, scaffold_module
-from tests.conftest import TESTKIT, drop_database, fresh_database_url
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -68,7 +68,11 @@ def test_scaffolded_module_is_sound_migrated_and_passes_its_test(tmp_path):
     options = ["--directory", str(pkgs / "acme_mods"), "--tests", str(tests_dir)]
     created = run(
         [*orion_command(), "modules", "new", "acme_notes", *options],
-        clean_env(ORION_EXTRA_MODULES=json.dumps(TESTKIT), PYTHONPATH=pythonpath),
+        clean_env(
+            ORION_EXTRA_MODULES=json.dumps(TESTKIT),
+            ORION_PROVIDERS=json.dumps(TESTKIT_PROVIDERS),
+            PYTHONPATH=pythonpath,
+        ),
         tmp_path,
     )
     assert created.returncode == 0, created.stdout + created.stderr
@@ -86,6 +90,7 @@ def test_scaffolded_module_is_sound_migrated_and_passes_its_test(tmp_path):
     env = clean_env(
         ORION_DATABASE_URL=url,
         ORION_EXTRA_MODULES=json.dumps([*TESTKIT, "acme_mods.acme_notes"]),
+        ORION_PROVIDERS=json.dumps(TESTKIT_PROVIDERS),
         PYTHONPATH=pythonpath,
     )
     try:

@@ -26,7 +26,14 @@ from orion.kernel.models import OutboxEvent, TaskRun
 from orion.kernel.runtime import build_runtime
 from orion.kernel.tenancy import set_tenant
 from orion.worker import create_celery
-from tests.conftest import BROKER_URL, TESTKIT, drop_database, fresh_database_url, make_settings
+from tests.conftest import (
+    BROKER_URL,
+    TESTKIT,
+    TESTKIT_PROVIDERS,
+    drop_database,
+    fresh_database_url,
+    make_settings,
+)
 from tests.helpers import platform_session
 
 pytestmark = pytest.mark.skipif(
@@ -60,6 +67,7 @@ def start_worker(runtime, *args, **env_extra):
         "ORION_BROKER_URL": settings.broker_url or "",
         "ORION_BROKER_KEY_PREFIX": settings.broker_key_prefix,
         "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
+        "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
         "ORION_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
         **env_extra,

@@ -47,6 +47,8 @@ class Tier(StrEnum):
 class Permission:
     code: str
     description: str = ""
+    # Tenant roles granted this permission by default (tenancy maps roles to permissions).
+    roles: tuple[str, ...] = ("tenant_admin",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,7 @@ class Registry:
         self._check_requirements()
         self.ordered: tuple[ModuleDefinition, ...] = tuple(self._topological_order())
         self._resolved: dict[str, Any] = {}
+        self.chosen_providers: dict[str, str] = {}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -269,11 +272,28 @@ class Registry:
         return {p.code: p for definition in self.ordered for p in definition.permissions}
 
     def provider(self, point: str) -> Any | None:
-        """The object a module provides for a kernel extension point, if any."""
+        """The object a module provides for a kernel extension point, if any.
+
+        When several modules provide the same point, `choose_provider(point, code)` (from
+        the `providers` setting) says which; without a choice that is an error naming them.
+        """
         providers = [d for d in self.ordered if point in d.provides]
         if not providers:
             return None
-        return self.resolve(providers[-1].provides[point])
+        chosen = self.chosen_providers.get(point)
+        if chosen is not None:
+            providers = [d for d in providers if d.code == chosen]
+            if not providers:
+                raise RegistryError(f"module {chosen} does not provide {point}")
+        elif len(providers) > 1:
+            raise RegistryError(
+                f"modules {', '.join(d.code for d in providers)} all provide {point}; "
+                f"choose one with ORION_PROVIDERS='{{\"{point}\": \"<module>\"}}'"
+            )
+        return self.resolve(providers[0].provides[point])
+
+    def choose_provider(self, point: str, code: str) -> None:
+        self.chosen_providers[point] = code
 
     def hook(self, code: str, name: str) -> Callable[..., Any] | None:
         path = getattr(self.get(code), name)

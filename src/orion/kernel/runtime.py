@@ -89,6 +89,8 @@ class Runtime:
 
 def build_runtime(settings: OrionSettings, *, registry: Registry | None = None) -> Runtime:
     registry = registry or Registry.discover(settings.extra_modules)
+    for point, code in settings.providers.items():
+        registry.choose_provider(point, code)
     _validate_module_settings(settings, registry)
     registry.import_models()
     database = Database(
