@@ -25,6 +25,8 @@ from orion.kernel.tenancy import TenantContext
 from orion.settings import OrionSettings
 from orion.worker import EmbeddedWorker, create_celery
 
+pytest_plugins = ["tests.identity_fixtures"]
+
 TESTKIT = ["orion_testkit.testdir", "orion_testkit.widgets", "orion_testkit.gadgets"]
 # The kernel's tests sign in through the testkit's header authenticator.
 TESTKIT_PROVIDERS = {"tenant_directory": "testdir", "authenticator": "testdir"}
