@@ -1,7 +1,9 @@
 """Fixtures for tests that sign in for real: the built-in modules only, no testkit.
 
-`id_runtime` has its own database; `make_user`, `make_tenant` and `make_member` build data
-through the modules' services; `login` signs in through the API like a client would.
+`id_runtime` has its own database; `make_user`, `id_make_tenant` and `make_member` build
+data through the modules' services; `login` signs in through the API like a client would.
+The kernel's own `make_tenant` (testkit) keeps its name; the identity modules' test folders
+rename `id_make_tenant` to `make_tenant` in their conftest.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def make_user(id_runtime: Runtime):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_tenant(id_runtime: Runtime):  # type: ignore[no-untyped-def]
+def id_make_tenant(id_runtime: Runtime):  # type: ignore[no-untyped-def]
+    """`make_tenant` in the identity test folders (their conftest renames it)."""
     from orion.modules.tenancy import service as tenancy
     from orion.modules.tenancy.schemas import TenantCreate
 

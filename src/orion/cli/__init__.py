@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from orion.cli import db as db_commands
+from orion.cli import keys as key_commands
 from orion.cli import modules as module_commands
 from orion.cli import run as run_commands
 
@@ -19,7 +20,24 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(module_commands.app, name="modules")
+app.add_typer(key_commands.app, name="keys")
 run_commands.register(app)
+
+
+def _module_commands() -> None:
+    """Command groups contributed by the built-in and entry-point modules (`commands=`)."""
+    from orion.kernel.modules import Registry, RegistryError, resolve
+
+    try:
+        registry = Registry.discover()
+    except RegistryError:
+        return  # the commands that need the registry report what is wrong with it
+    for definition in registry.ordered:
+        for name, path in definition.commands.items():
+            app.add_typer(resolve(path), name=name)
+
+
+_module_commands()
 
 err = Console(stderr=True)
 

@@ -148,6 +148,7 @@ class _Checker:
                 ("health_checks", lambda d=definition: self.check_health_checks(d)),
                 ("hooks", lambda d=definition: self.check_hooks(d)),
                 ("provides", lambda d=definition: self.check_provides(d)),
+                ("commands", lambda d=definition: self.check_commands(d)),
                 ("permissions", lambda d=definition: self.check_permissions(d, permissions)),
                 ("menu", lambda d=definition: self.check_menu(d, permissions)),
                 ("settings", lambda d=definition: self.check_settings(d)),
@@ -434,6 +435,14 @@ class _Checker:
     def check_provides(self, definition: ModuleDefinition) -> None:
         for point, path in definition.provides.items():
             self.resolve(definition, f"provides.{point}", path)
+
+    def check_commands(self, definition: ModuleDefinition) -> None:
+        import typer
+
+        for name, path in definition.commands.items():
+            target = self.resolve(definition, f"commands.{name}", path)
+            if target is not None and not isinstance(target, typer.Typer):
+                self.problem(definition, f"commands.{name}", f"{path} is not a typer.Typer")
 
     # -- permissions and menu -----------------------------------------------------------------
 

@@ -127,6 +127,8 @@ class ModuleDefinition:
     health_checks: tuple[str, ...] = ()
     # Kernel extension points this module implements, e.g. {"authenticator": "pkg.mod:fn"}.
     provides: Mapping[str, str] = field(default_factory=dict)
+    # `orion <name> ...` command groups: name -> "pkg.mod:typer_app".
+    commands: Mapping[str, str] = field(default_factory=dict)
     on_startup: str | None = None
     on_shutdown: str | None = None
     on_install: str | None = None
@@ -288,9 +290,16 @@ class Registry:
         elif len(providers) > 1:
             raise RegistryError(
                 f"modules {', '.join(d.code for d in providers)} all provide {point}; "
-                f"choose one with ORION_PROVIDERS='{{\"{point}\": \"<module>\"}}'"
+                f'choose one with ORION_PROVIDERS=\'{{"{point}": "<module>"}}\''
             )
         return self.resolve(providers[0].provides[point])
+
+    def all_providers(self, point: str) -> list[tuple[str, Any]]:
+        """(module, object) of every module providing a point that takes many, such as
+        `secret_rotation`."""
+        return [
+            (d.code, self.resolve(d.provides[point])) for d in self.ordered if point in d.provides
+        ]
 
     def choose_provider(self, point: str, code: str) -> None:
         self.chosen_providers[point] = code
