@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
@@ -26,3 +27,13 @@ def platform_session(runtime: Runtime) -> Iterator[Session]:
             yield session
     finally:
         session.close()  # rolls back; what was read stays readable
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
+    """Poll until `predicate()` is true (work done by a worker) or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from orion_testkit.widgets import service
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from orion.kernel.events import DELIVER_TASK
 from orion.kernel.models import EventDelivery, OutboxEvent
 from orion.kernel.tenancy import set_tenant
-from tests.helpers import platform_session
+from tests.helpers import platform_session, wait_for
 
 
 def _create_widget(runtime, tenant, name):
@@ -26,15 +25,6 @@ def _audits(runtime, widget_name):
         return session.scalars(
             select(WidgetAudit).where(WidgetAudit.widget_name == widget_name)
         ).all()
-
-
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_transaction_handler_runs_inside_the_publishing_transaction(runtime, make_tenant, enable):
@@ -81,13 +71,13 @@ def test_after_commit_handler_runs_once_through_the_worker(runtime, worker, make
     tenant = make_tenant()
     enable("widgets")
     _create_widget(runtime, tenant, "delivered")
-    assert _wait_for(lambda: len(_audits(runtime, "delivered")) == 1)
+    assert wait_for(lambda: len(_audits(runtime, "delivered")) == 1)
     audit = _audits(runtime, "delivered")[0]
     assert audit.tenant_id == tenant.tenant_id
     with platform_session(runtime) as session:
         outbox = session.get(OutboxEvent, audit.event_id)
         assert outbox is not None
-        assert _wait_for(
+        assert wait_for(
             lambda: (
                 session.get(OutboxEvent, audit.event_id, populate_existing=True).delivered_at
                 is not None
@@ -99,7 +89,7 @@ def test_redelivery_does_not_run_a_handler_twice(runtime, worker, make_tenant, e
     tenant = make_tenant()
     enable("widgets")
     _create_widget(runtime, tenant, "twice")
-    assert _wait_for(lambda: len(_audits(runtime, "twice")) == 1)
+    assert wait_for(lambda: len(_audits(runtime, "twice")) == 1)
     event_id = _audits(runtime, "twice")[0].event_id
     # A duplicate delivery task (broker redelivery, a sweep racing the first task):
     result = runtime.celery.send_task(DELIVER_TASK, kwargs={"event_ids": [str(event_id)]})

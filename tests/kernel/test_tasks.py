@@ -14,7 +14,7 @@ from sqlalchemy import select
 from orion.kernel.models import TaskRun
 from orion.kernel.tasks import ModuleTask, enqueue
 from orion.kernel.tenancy import set_tenant
-from tests.helpers import platform_session, tenant_headers
+from tests.helpers import platform_session, tenant_headers, wait_for
 
 
 def _runs(runtime, task_id):
@@ -24,20 +24,11 @@ def _runs(runtime, task_id):
         ).all()
 
 
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, worker, enable):
     enable("widgets")
     result = runtime.celery.send_task("widgets.echo", kwargs={"value": "ping"})
     assert result.get(timeout=30) == "ping"
-    assert _wait_for(lambda: [r.state for r in _runs(runtime, result.id)] == ["succeeded"])
+    assert wait_for(lambda: [r.state for r in _runs(runtime, result.id)] == ["succeeded"])
     run = _runs(runtime, result.id)[0]
     assert run.name == "widgets.echo"
     assert run.queue == "long_running"  # routed by the task's own declaration
@@ -51,7 +42,7 @@ def test_transient_failures_are_retried_with_backoff_until_success(runtime, work
     key = uuid.uuid4().hex
     result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 2})
     assert result.get(timeout=60) == 3
-    assert _wait_for(lambda: len(_runs(runtime, result.id)) == 3)
+    assert wait_for(lambda: len(_runs(runtime, result.id)) == 3)
     runs = _runs(runtime, result.id)
     assert [r.state for r in runs] == ["retrying", "retrying", "succeeded"]
     assert [r.attempt for r in runs] == [1, 2, 3]
@@ -64,7 +55,7 @@ def test_a_task_that_keeps_failing_is_recorded_as_failed(runtime, worker, enable
     result = runtime.celery.send_task("widgets.flaky", kwargs={"key": key, "failures": 99})
     with pytest.raises(Exception, match="upstream busy"):
         result.get(timeout=120)
-    assert _wait_for(lambda: len(_runs(runtime, result.id)) == 4)
+    assert wait_for(lambda: len(_runs(runtime, result.id)) == 4)
     assert [r.state for r in _runs(runtime, result.id)] == ["retrying"] * 3 + ["failed"]
 
 
@@ -90,7 +81,7 @@ def test_enqueued_task_is_sent_after_commit(runtime, worker, make_tenant, enable
                 select(WidgetCount.count).where(WidgetCount.tenant_id == tenant.tenant_id)
             ).all() == [1]
 
-    assert _wait_for(counted), [
+    assert wait_for(counted), [
         (r.name, r.state, r.error) for r in _tenant_runs(runtime, tenant.tenant_id)
     ]
 
@@ -136,7 +127,7 @@ def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make
                 select(TaskRun).where(TaskRun.tenant_id == tenant.tenant_id)
             ).all()
 
-    assert _wait_for(lambda: [r.state for r in runs_for(kept)] == ["succeeded"])
+    assert wait_for(lambda: [r.state for r in runs_for(kept)] == ["succeeded"])
     assert runs_for(dropped) == []
 
 

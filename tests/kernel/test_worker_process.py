@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from tests.conftest import (
     fresh_database_url,
     make_settings,
 )
-from tests.helpers import platform_session
+from tests.helpers import platform_session, wait_for
 
 pytestmark = pytest.mark.skipif(
     not BROKER_URL, reason="needs a broker shared between processes (ORION_TEST_BROKER_URL)"
@@ -87,15 +86,6 @@ def stop(process):
     process.wait(timeout=30)
 
 
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_worker_process_runs_a_task_and_returns_its_result(deployment):
     port = free_port()
     process = start_worker(deployment, "--metrics-port", str(port))
@@ -141,7 +131,7 @@ def test_event_survives_a_worker_killed_during_delivery(deployment, tmp_path):
                     is not None
                 )
 
-        assert wait_for(delivery_started)
+        assert wait_for(delivery_started, timeout=60)
     finally:
         stop(first)  # SIGKILL in the middle of the handler
     stall.unlink()
