@@ -37,16 +37,20 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 DELIVER_TASK = "kernel.deliver_events"
-MAX_ATTEMPTS = 12  # about a day of retries with the backoff below
+MAX_ATTEMPTS = 12
+SCRUBBED = "[scrubbed]"  # about a day of retries with the backoff below
 _PENDING = "orion.outbox_pending"
 
 
 class Event(BaseModel):
     """Base of every event. Subclasses set `name: ClassVar[str] = "<module>.<event>"`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: ClassVar[str]
+    # Fields carrying a secret (a one-time token for a mail): scrubbed from the stored
+    # payload once the event is delivered, so the secret does not outlive its use.
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     occurred_at: datetime = Field(default_factory=utcnow)
     tenant_id: uuid.UUID | None = None
@@ -151,6 +155,12 @@ class EventBus:
                     counts["failed"] += 1
                 else:
                     values["delivered_at"] = utcnow()
+                    cls = Event.class_for(name)
+                    if cls is not None and cls.secret_fields:
+                        values["payload"] = {
+                            key: SCRUBBED if key in cls.secret_fields else value
+                            for key, value in payload.items()
+                        }
                     counts["delivered"] += 1
                 session.execute(
                     update(OutboxEvent).where(OutboxEvent.id == event_id).values(values)

@@ -54,7 +54,7 @@ class CrossTenantWrite(OrionError):
 
 def set_tenant(session: Session, tenant: TenantContext | None) -> None:
     session.info[_TENANT] = tenant
-    if tenant is not None and session.in_transaction():
+    if session.in_transaction():
         _set_database_tenant(session, tenant)
 
 
