@@ -1,0 +1,248 @@
+"""auth routes: sign-up and sign-in (public), the caller's account (user), API access tokens
+(api: the caller's tenant), and user administration (admin)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from orion.kernel.web import (
+    CurrentPrincipal,
+    PageDep,
+    PlatformAdmin,
+    SessionDep,
+    TenantPrincipal,
+    require_permission,
+)
+from orion.modules.auth import service
+from orion.modules.auth.dependencies import AuthSessionDep, ClientAddress, SignInSession
+from orion.modules.auth.schemas import (
+    AccessTokenCreate,
+    AccessTokenCreated,
+    AccessTokenPublic,
+    AccessTokensPublic,
+    MePublic,
+    NewPassword,
+    PasswordResetRequest,
+    RefreshRequest,
+    Token,
+    UpdatePassword,
+    UserCreate,
+    UserPublic,
+    UserRegister,
+    UsersPublic,
+    UserUpdate,
+    UserUpdateMe,
+)
+
+public = APIRouter()  # no authentication
+user = APIRouter()  # any signed-in caller
+api = APIRouter()  # the caller's tenant
+admin = APIRouter()  # platform operators
+
+TOKENS_PERMISSION = "auth.tokens.manage"
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Problem, "description": "a problem+json error"} for code in statuses}
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+# -- public --------------------------------------------------------------------------------------
+
+
+@public.post(
+    "/register",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_problems(403, 409, 422),
+)
+def register(session: SessionDep, body: UserRegister) -> UserPublic:
+    """Create an account (only when the platform setting `auth.registration_open` is true)."""
+    return UserPublic.model_validate(service.register(session, data=body))
+
+
+@public.post("/login", response_model=Token, responses=_problems(401, 429))
+def login(
+    session: AuthSessionDep,
+    address: ClientAddress,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> Token:
+    """OAuth2 password flow: `username` (the email) and `password` as a form."""
+    return service.login(session, email=form.username, password=form.password, address=address)
+
+
+@public.post("/refresh", response_model=Token, responses=_problems(401))
+def refresh(session: AuthSessionDep, body: RefreshRequest) -> Token:
+    """Trade a refresh token for new tokens; the presented one cannot be used again."""
+    return service.refresh(session, body.refresh_token)
+
+
+@public.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(session: SessionDep, body: RefreshRequest) -> None:
+    """End the sign-in session of this refresh token, with its access tokens."""
+    service.logout(session, body.refresh_token)
+
+
+@public.post(
+    "/password-reset",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=_problems(422),
+)
+def request_password_reset(session: SessionDep, body: PasswordResetRequest) -> Accepted:
+    """Email a reset link when an account has this address (the answer is the same if not)."""
+    service.request_password_reset(session, body.email)
+    return Accepted(detail="if an account uses this address, a reset email is on its way")
+
+
+@public.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_problems(400, 409, 410, 422),
+)
+def confirm_password_reset(session: SessionDep, body: NewPassword) -> None:
+    """Set a new password with the emailed single-use token."""
+    service.reset_password(session, data=body)
+
+
+# -- the signed-in user ----------------------------------------------------------------------------
+
+
+@user.get("/me", response_model=MePublic)
+def read_me(session: SessionDep, principal: CurrentPrincipal) -> MePublic:
+    """The caller's account, and the tenant, role and permissions of this request."""
+    me = service.current_user(session, principal)
+    return MePublic(
+        **UserPublic.model_validate(me).model_dump(),
+        tenant_id=principal.tenant.tenant_id if principal.tenant else None,
+        role=principal.role,
+        permissions=sorted(
+            p for p in principal.permissions if principal.scopes is None or p in principal.scopes
+        ),
+        scopes=sorted(principal.scopes) if principal.scopes is not None else None,
+    )
+
+
+@user.patch("/me", response_model=UserPublic, responses=_problems(400, 403, 409, 422))
+def update_me(session: SessionDep, principal: CurrentPrincipal, body: UserUpdateMe) -> UserPublic:
+    return UserPublic.model_validate(service.update_me(session, principal, data=body))
+
+
+@user.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_problems(400, 403, 422),
+)
+def change_password(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    current: SignInSession,
+    body: UpdatePassword,
+) -> None:
+    """Change the password; the caller's other sign-in sessions end."""
+    service.change_password(session, principal, data=body, keep_session=current)
+
+
+# -- API access tokens (the caller's tenant) ---------------------------------------------------
+
+
+@api.post(
+    "/tokens",
+    response_model=AccessTokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
+    responses=_problems(403, 422),
+)
+def create_access_token(
+    session: SessionDep, principal: TenantPrincipal, body: AccessTokenCreate
+) -> AccessTokenCreated:
+    """Create a token for programs. `token` is in this response only: store it now."""
+    return service.create_access_token(session, principal, data=body)
+
+
+@api.get(
+    "/tokens",
+    response_model=AccessTokensPublic,
+    dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
+)
+def list_access_tokens(
+    session: SessionDep, principal: TenantPrincipal, page: PageDep
+) -> AccessTokensPublic:
+    rows, count = service.list_access_tokens(session, principal, page=page)
+    return AccessTokensPublic(
+        data=[AccessTokenPublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@api.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
+    responses=_problems(404),
+)
+def revoke_access_token(
+    session: SessionDep, principal: TenantPrincipal, token_id: uuid.UUID
+) -> None:
+    service.revoke_access_token(session, principal, token_id)
+
+
+# -- user administration (platform operators) --------------------------------------------------
+
+
+@admin.get("/users", response_model=UsersPublic)
+def list_users(
+    session: SessionDep,
+    _: PlatformAdmin,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=320, description="Part of an email or name")] = None,
+) -> UsersPublic:
+    rows, count = service.list_users(session, page=page, search=q)
+    return UsersPublic(data=[UserPublic.model_validate(row) for row in rows], count=count)
+
+
+@admin.post(
+    "/users",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_problems(409, 422),
+)
+def create_user(session: SessionDep, _: PlatformAdmin, body: UserCreate) -> UserPublic:
+    created = service.create_user(
+        session,
+        email=body.email,
+        password=body.password,
+        full_name=body.full_name,
+        is_superadmin=body.is_superadmin,
+        is_active=body.is_active,
+    )
+    return UserPublic.model_validate(created)
+
+
+@admin.get("/users/{user_id}", response_model=UserPublic, responses=_problems(404))
+def get_user(session: SessionDep, _: PlatformAdmin, user_id: uuid.UUID) -> UserPublic:
+    return UserPublic.model_validate(service.require_user(session, user_id))
+
+
+@admin.patch("/users/{user_id}", response_model=UserPublic, responses=_problems(404, 409, 422))
+def update_user(
+    session: SessionDep, _: PlatformAdmin, user_id: uuid.UUID, body: UserUpdate
+) -> UserPublic:
+    """Change the name, activate or deactivate (its sessions and tokens stop working), or
+    grant or withdraw platform operator rights."""
+    return UserPublic.model_validate(service.update_user(session, user_id, data=body))

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from orion.kernel.tasks import task
+from orion.modules.auth import service
+
+
+@task("auth.purge_expired", queue="scheduled")
+def purge_expired(session: Session) -> dict[str, int]:
+    """Delete refresh and reset tokens long past use, and old failed sign-ins."""
+    return service.purge_expired(session)
