@@ -1,0 +1,65 @@
+"""tenancy: platforms, tenants (merchants), stores, memberships and roles, invitations.
+
+Provides the kernel's `tenant_directory` (who the tenants are) and `memberships` (a user's
+role and permissions in a tenant).
+"""
+
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, Tier
+from orion.modules.tenancy.settings import TenancySettings
+
+definition = ModuleDefinition(
+    code="tenancy",
+    name="Tenancy",
+    version="1.0.0",
+    tier=Tier.CORE,
+    description="Platforms, tenants, stores, memberships and roles, invitations",
+    requires=("core", "auth"),
+    models="orion.modules.tenancy.models",
+    routers={
+        "api": "orion.modules.tenancy.routes:api",
+        "user": "orion.modules.tenancy.routes:user",
+        "admin": "orion.modules.tenancy.routes:admin",
+        "public": "orion.modules.tenancy.routes:public",
+    },
+    permissions=(
+        Permission(
+            "tenancy.read",
+            "See the tenant, its stores and members",
+            roles=("tenant_admin", "staff", "user"),
+        ),
+        Permission(
+            "tenancy.manage",
+            "Change the tenant, its stores, members and invitations",
+            roles=("tenant_admin",),
+        ),
+    ),
+    menu=(
+        MenuItem(
+            section="tenant",
+            label="Stores",
+            path="/console/tenancy/stores",
+            permission="tenancy.read",
+            order=10,
+        ),
+        MenuItem(
+            section="tenant",
+            label="Team",
+            path="/console/tenancy/members",
+            permission="tenancy.manage",
+            order=11,
+        ),
+        MenuItem(
+            section="platform",
+            label="Tenants",
+            path="/console/platform/tenants",
+            order=10,
+        ),
+    ),
+    settings=TenancySettings,
+    provides={
+        "tenant_directory": "orion.modules.tenancy.service:directory",
+        "memberships": "orion.modules.tenancy.service:memberships",
+    },
+    commands={"tenants": "orion.modules.tenancy.cli:app"},
+    on_install="orion.modules.tenancy.service:seed_demo",
+)

@@ -1,0 +1,42 @@
+"""What tenancy's routes need, as Annotated dependencies."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path, Query
+
+from orion.kernel.security import Principal
+from orion.kernel.tenancy import TenantContext
+from orion.kernel.web import RuntimeDep, SessionDep, require_permission
+from orion.modules.tenancy import service
+
+TenancyRead = Annotated[Principal, Depends(require_permission("tenancy.read"))]
+TenancyManage = Annotated[Principal, Depends(require_permission("tenancy.manage"))]
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[
+        uuid.UUID | None, Query(description="The default platform if omitted")
+    ] = None,
+) -> uuid.UUID:
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+def target_tenant(session: SessionDep, tenant_id: Annotated[uuid.UUID, Path()]) -> TenantContext:
+    """Operators' routes: the tenant named in the path (404 when there is none)."""
+    return service.tenant_context(session, tenant_id)
+
+
+TargetTenant = Annotated[TenantContext, Depends(target_tenant)]
+
+
+def visible_stores(principal: Principal) -> frozenset[uuid.UUID] | None:
+    """The stores a member is limited to (None: every store of the tenant)."""
+    return None if principal.is_superadmin else principal.store_ids

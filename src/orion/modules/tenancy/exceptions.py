@@ -1,0 +1,81 @@
+"""Tenancy's errors; each has a stable `code`."""
+
+from orion.kernel.errors import Conflict, NotFound, OrionError, Unauthenticated
+
+
+class TenancyError(OrionError):
+    code = "tenancy_error"
+
+
+class PlatformNotFound(NotFound):
+    code = "platform_not_found"
+
+
+class TenantNotFound(NotFound):
+    code = "tenant_not_found"
+
+
+class StoreNotFound(NotFound):
+    code = "store_not_found"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+
+
+class PlatformCodeTaken(Conflict):
+    code = "platform_code_taken"
+
+
+class TenantSlugTaken(Conflict):
+    code = "tenant_slug_taken"
+
+
+class StoreCodeTaken(Conflict):
+    code = "store_code_taken"
+
+
+class DefaultPlatformProtected(Conflict):
+    code = "default_platform_protected"
+
+
+class PlatformNotEmpty(Conflict):
+    code = "platform_not_empty"
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+
+
+class LastTenantAdmin(Conflict):
+    code = "last_tenant_admin"
+
+
+class InvitationPending(Conflict):
+    code = "invitation_pending"
+
+
+class InvitationUsed(Conflict):
+    code = "invitation_used"
+
+
+class InvitationExpired(TenancyError):
+    status = 410
+    code = "invitation_expired"
+
+
+class InvitationRevoked(TenancyError):
+    status = 410
+    code = "invitation_revoked"
+
+
+class InvitationPasswordMismatch(Unauthenticated):
+    code = "invalid_credentials"

@@ -1,0 +1,572 @@
+"""Tenancy routes.
+
+* `api` (/api/v1/tenancy, the caller's tenant): the tenant, its stores, members and
+  invitations; reads need `tenancy.read` (every role), changes `tenancy.manage`.
+* `user` (/api/v1/tenancy): the tenants the caller belongs to.
+* `admin` (/api/v1/admin/tenancy, operators): platforms, tenants with their members and
+  modules, any tenant's stores, members and invitations, per-tenant module switches.
+* `public` (/api/v1/public/tenancy): accepting an invitation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+
+from orion.kernel.activation import ModuleScope
+from orion.kernel.errors import NotFound, PermissionDenied
+from orion.kernel.tenancy import TenantContext
+from orion.kernel.web import (
+    CurrentPrincipal,
+    CurrentTenant,
+    PageDep,
+    PlatformAdmin,
+    RuntimeDep,
+    SessionDep,
+)
+from orion.modules.core import service as core
+from orion.modules.core.schemas import ModuleChange, ModuleChangePublic, ModulesPublic
+from orion.modules.tenancy import service
+from orion.modules.tenancy.dependencies import (
+    PlatformId,
+    TargetTenant,
+    TenancyManage,
+    TenancyRead,
+    visible_stores,
+)
+from orion.modules.tenancy.schemas import (
+    InvitationAccept,
+    InvitationAccepted,
+    InvitationStatus,
+    MembershipCreate,
+    MembershipPublic,
+    MembershipsPublic,
+    MembershipUpdate,
+    MyTenantsPublic,
+    PlatformCreate,
+    PlatformPublic,
+    PlatformsPublic,
+    PlatformUpdate,
+    StoreCreate,
+    StorePublic,
+    StoresPublic,
+    StoreUpdate,
+    TenantAdminUpdate,
+    TenantCreate,
+    TenantInvitationCreate,
+    TenantInvitationCreated,
+    TenantInvitationPublic,
+    TenantInvitationsPublic,
+    TenantOverviewPublic,
+    TenantOverviewsPublic,
+    TenantPublic,
+    TenantUpdate,
+    TenantWithBalancePublic,
+)
+
+api = APIRouter()  # the caller's tenant
+user = APIRouter()  # any signed-in caller
+admin = APIRouter()  # platform operators
+public = APIRouter()  # no authentication
+
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"description": "Not found (or another tenant's)"}}
+CONFLICT: Responses = {409: {"description": "Conflicts with the current state"}}
+ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+def _stores(rows: list[Any], count: int) -> StoresPublic:
+    return StoresPublic(data=[StorePublic.model_validate(r) for r in rows], count=count)
+
+
+def _invitations(rows: list[Any], count: int) -> TenantInvitationsPublic:
+    return TenantInvitationsPublic(data=[service.invitation_public(r) for r in rows], count=count)
+
+
+def _created(invitation: Any, token: str) -> TenantInvitationCreated:
+    return TenantInvitationCreated(
+        **service.invitation_public(invitation).model_dump(), accept_token=token
+    )
+
+
+# == the caller's tenant ===========================================================================
+
+
+@api.get("/tenant", response_model=TenantWithBalancePublic)
+def my_tenant(session: SessionDep, tenant: CurrentTenant, _: TenancyRead) -> Any:
+    record = service.get_tenant_record(session, tenant.tenant_id)
+    return TenantWithBalancePublic.model_validate(record)
+
+
+@api.patch("/tenant", response_model=TenantWithBalancePublic, responses=CONFLICT)
+def update_my_tenant(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: TenantUpdate
+) -> Any:
+    record = service.update_tenant(session, tenant.tenant_id, data=body)
+    return TenantWithBalancePublic.model_validate(record)
+
+
+@api.get("/stores", response_model=StoresPublic)
+def list_stores(
+    session: SessionDep, tenant: CurrentTenant, principal: TenancyRead, page: PageDep
+) -> Any:
+    rows, count = service.list_stores(session, tenant, visible=visible_stores(principal), page=page)
+    return _stores(rows, count)
+
+
+@api.post(
+    "/stores", status_code=status.HTTP_201_CREATED, response_model=StorePublic, responses=CONFLICT
+)
+def create_store(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: StoreCreate
+) -> Any:
+    return service.create_store(session, tenant, data=body)
+
+
+@api.get("/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND)
+def get_store(
+    session: SessionDep, tenant: CurrentTenant, principal: TenancyRead, store_id: uuid.UUID
+) -> Any:
+    return service.get_store(session, tenant, store_id, visible=visible_stores(principal))
+
+
+@api.patch("/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND | CONFLICT)
+def update_store(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    principal: TenancyManage,
+    store_id: uuid.UUID,
+    body: StoreUpdate,
+) -> Any:
+    return service.update_store(
+        session, tenant, store_id, data=body, visible=visible_stores(principal)
+    )
+
+
+@api.delete("/stores/{store_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_store(
+    session: SessionDep, tenant: CurrentTenant, principal: TenancyManage, store_id: uuid.UUID
+) -> None:
+    service.delete_store(session, tenant, store_id, visible=visible_stores(principal))
+
+
+@api.get("/members", response_model=MembershipsPublic)
+def list_members(session: SessionDep, tenant: CurrentTenant, _: TenancyRead, page: PageDep) -> Any:
+    rows, count = service.list_members(session, tenant, page=page)
+    return MembershipsPublic(data=rows, count=count)
+
+
+@api.get("/members/{membership_id}", response_model=MembershipPublic, responses=NOT_FOUND)
+def get_member(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyRead, membership_id: uuid.UUID
+) -> Any:
+    return service.member_public(session, service.get_member(session, tenant, membership_id))
+
+
+@api.patch(
+    "/members/{membership_id}", response_model=MembershipPublic, responses=NOT_FOUND | CONFLICT
+)
+def update_member(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    _: TenancyManage,
+    membership_id: uuid.UUID,
+    body: MembershipUpdate,
+) -> Any:
+    membership = service.update_member(session, tenant, membership_id, data=body)
+    return service.member_public(session, membership)
+
+
+@api.delete(
+    "/members/{membership_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND | CONFLICT,
+)
+def remove_member(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyManage, membership_id: uuid.UUID
+) -> None:
+    service.remove_member(session, tenant, membership_id)
+
+
+@api.post(
+    "/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantInvitationCreated,
+    responses=CONFLICT,
+)
+def create_invitation(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    principal: TenancyManage,
+    body: TenantInvitationCreate,
+) -> Any:
+    """Invite an email with a role. `accept_token` is shown here once (and mailed)."""
+    invitation, token = service.create_invitation(
+        session, tenant, data=body, invited_by=principal.user_id
+    )
+    return _created(invitation, token)
+
+
+@api.get("/invitations", response_model=TenantInvitationsPublic)
+def list_invitations(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    _: TenancyManage,
+    page: PageDep,
+    state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
+) -> Any:
+    rows, count = service.list_invitations(session, tenant, status=state, page=page)
+    return _invitations(rows, count)
+
+
+@api.get("/invitations/{invitation_id}", response_model=TenantInvitationPublic, responses=NOT_FOUND)
+def get_invitation(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyManage, invitation_id: uuid.UUID
+) -> Any:
+    return service.invitation_public(service.get_invitation(session, tenant, invitation_id))
+
+
+@api.post(
+    "/invitations/{invitation_id}/revoke",
+    response_model=TenantInvitationPublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def revoke_invitation(
+    session: SessionDep, tenant: CurrentTenant, _: TenancyManage, invitation_id: uuid.UUID
+) -> Any:
+    return service.invitation_public(service.revoke_invitation(session, tenant, invitation_id))
+
+
+# == any signed-in caller ======================================================================
+
+
+@user.get("/my-tenants", response_model=MyTenantsPublic)
+def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
+    """The tenants the caller belongs to; act for one with the X-Tenant-ID header."""
+    if principal.user_id is None:
+        raise PermissionDenied("only a signed-in user has tenants")
+    rows = service.my_tenants(session, principal.user_id)
+    return MyTenantsPublic(data=rows, count=len(rows))
+
+
+# == public =====================================================================================
+
+
+@public.post(
+    "/invitations/accept",
+    response_model=InvitationAccepted,
+    responses={
+        401: {"description": "The account exists and the password does not match"},
+        404: {"description": "Unknown token"},
+        409: {"description": "Used already, or already a member"},
+        410: {"description": "Expired or revoked"},
+    },
+)
+def accept_invitation(session: SessionDep, body: InvitationAccept) -> Any:
+    """Join the inviting tenant: creates the account, or adds the membership to an existing
+    one whose password is given."""
+    return service.accept_invitation(session, data=body)
+
+
+# == platform operators ===========================================================================
+
+
+@admin.get("/platforms", response_model=PlatformsPublic)
+def list_platforms(session: SessionDep, _: PlatformAdmin, page: PageDep) -> Any:
+    rows, count = service.list_platforms(session, page=page)
+    return PlatformsPublic(data=[PlatformPublic.model_validate(r) for r in rows], count=count)
+
+
+@admin.post(
+    "/platforms",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlatformPublic,
+    responses=CONFLICT,
+)
+def create_platform(session: SessionDep, _: PlatformAdmin, body: PlatformCreate) -> Any:
+    return service.create_platform(session, data=body)
+
+
+@admin.get("/platforms/{platform_id}", response_model=PlatformPublic, responses=NOT_FOUND)
+def get_platform(session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID) -> Any:
+    return service.get_platform(session, platform_id)
+
+
+@admin.patch("/platforms/{platform_id}", response_model=PlatformPublic, responses=NOT_FOUND)
+def update_platform(
+    session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID, body: PlatformUpdate
+) -> Any:
+    return service.update_platform(session, platform_id, data=body)
+
+
+@admin.delete(
+    "/platforms/{platform_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND | CONFLICT,
+)
+def delete_platform(session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID) -> None:
+    service.delete_platform(session, platform_id)
+
+
+@admin.get("/tenants", response_model=TenantOverviewsPublic)
+def list_tenants(
+    session: SessionDep,
+    _: PlatformAdmin,
+    page: PageDep,
+    platform_id: Annotated[uuid.UUID | None, Query(description="Every platform if omitted")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name or slug contains")] = None,
+) -> Any:
+    """Tenants with their members and enabled modules."""
+    rows, count = service.list_tenants(session, platform_id=platform_id, search=q, page=page)
+    return TenantOverviewsPublic(data=service.tenant_overviews(session, rows), count=count)
+
+
+@admin.post(
+    "/tenants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantPublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def create_tenant(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: TenantCreate
+) -> Any:
+    return service.create_tenant(session, platform_id, data=body)
+
+
+@admin.get("/tenants/{tenant_id}", response_model=TenantOverviewPublic, responses=NOT_FOUND)
+def get_tenant(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> Any:
+    record = service.get_tenant_record(session, tenant.tenant_id)
+    return service.tenant_overviews(session, [record])[0]
+
+
+@admin.patch("/tenants/{tenant_id}", response_model=TenantPublic, responses=NOT_FOUND | CONFLICT)
+def update_tenant(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: TenantAdminUpdate
+) -> Any:
+    return service.update_tenant(session, tenant.tenant_id, data=body)
+
+
+@admin.delete("/tenants/{tenant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_tenant(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> None:
+    service.delete_tenant(session, tenant.tenant_id)
+
+
+@admin.get("/tenants/{tenant_id}/stores", response_model=StoresPublic, responses=NOT_FOUND)
+def admin_list_stores(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, page: PageDep
+) -> Any:
+    rows, count = service.list_stores(session, tenant, page=page)
+    return _stores(rows, count)
+
+
+@admin.post(
+    "/tenants/{tenant_id}/stores",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StorePublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_create_store(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: StoreCreate
+) -> Any:
+    return service.create_store(session, tenant, data=body)
+
+
+@admin.get(
+    "/tenants/{tenant_id}/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND
+)
+def admin_get_store(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, store_id: uuid.UUID
+) -> Any:
+    return service.get_store(session, tenant, store_id)
+
+
+@admin.patch(
+    "/tenants/{tenant_id}/stores/{store_id}",
+    response_model=StorePublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_update_store(
+    session: SessionDep,
+    _: PlatformAdmin,
+    tenant: TargetTenant,
+    store_id: uuid.UUID,
+    body: StoreUpdate,
+) -> Any:
+    return service.update_store(session, tenant, store_id, data=body)
+
+
+@admin.delete(
+    "/tenants/{tenant_id}/stores/{store_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND,
+)
+def admin_delete_store(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, store_id: uuid.UUID
+) -> None:
+    service.delete_store(session, tenant, store_id)
+
+
+@admin.get("/tenants/{tenant_id}/members", response_model=MembershipsPublic, responses=NOT_FOUND)
+def admin_list_members(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, page: PageDep
+) -> Any:
+    rows, count = service.list_members(session, tenant, page=page)
+    return MembershipsPublic(data=rows, count=count)
+
+
+@admin.post(
+    "/tenants/{tenant_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_add_member(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: MembershipCreate
+) -> Any:
+    """Add an existing user to the tenant (invite people who have no account)."""
+    membership = service.add_member_by_email(
+        session, tenant, email=str(body.email), role=body.role, store_ids=body.store_ids
+    )
+    return service.member_public(session, membership)
+
+
+@admin.patch(
+    "/tenants/{tenant_id}/members/{membership_id}",
+    response_model=MembershipPublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_update_member(
+    session: SessionDep,
+    _: PlatformAdmin,
+    tenant: TargetTenant,
+    membership_id: uuid.UUID,
+    body: MembershipUpdate,
+) -> Any:
+    membership = service.update_member(session, tenant, membership_id, data=body)
+    return service.member_public(session, membership)
+
+
+@admin.delete(
+    "/tenants/{tenant_id}/members/{membership_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_remove_member(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, membership_id: uuid.UUID
+) -> None:
+    service.remove_member(session, tenant, membership_id)
+
+
+@admin.post(
+    "/tenants/{tenant_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantInvitationCreated,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_create_invitation(
+    session: SessionDep,
+    principal: PlatformAdmin,
+    tenant: TargetTenant,
+    body: TenantInvitationCreate,
+) -> Any:
+    """Invite someone (typically the merchant's owner) into a tenant."""
+    invitation, token = service.create_invitation(
+        session, tenant, data=body, invited_by=principal.user_id
+    )
+    return _created(invitation, token)
+
+
+@admin.get(
+    "/tenants/{tenant_id}/invitations",
+    response_model=TenantInvitationsPublic,
+    responses=NOT_FOUND,
+)
+def admin_list_invitations(
+    session: SessionDep,
+    _: PlatformAdmin,
+    tenant: TargetTenant,
+    page: PageDep,
+    state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
+) -> Any:
+    rows, count = service.list_invitations(session, tenant, status=state, page=page)
+    return _invitations(rows, count)
+
+
+@admin.post(
+    "/tenants/{tenant_id}/invitations/{invitation_id}/revoke",
+    response_model=TenantInvitationPublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def admin_revoke_invitation(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, invitation_id: uuid.UUID
+) -> Any:
+    return service.invitation_public(service.revoke_invitation(session, tenant, invitation_id))
+
+
+@admin.get("/tenants/{tenant_id}/modules", response_model=ModulesPublic, responses=NOT_FOUND)
+def tenant_modules(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> Any:
+    modules = core.list_modules(session, platform_id=_platform(tenant), tenant_id=tenant.tenant_id)
+    return ModulesPublic(data=modules, count=len(modules))
+
+
+def _platform(tenant: TenantContext) -> uuid.UUID:
+    assert tenant.platform_id is not None
+    return tenant.platform_id
+
+
+@admin.post(
+    "/tenants/{tenant_id}/modules/{code}/enable",
+    response_model=ModuleChangePublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def enable_tenant_module(
+    session: SessionDep,
+    _: PlatformAdmin,
+    tenant: TargetTenant,
+    code: ModuleCode,
+    body: ModuleChange | None = None,
+) -> Any:
+    """Switch a module on for this tenant (its requirements too, unless told not to)."""
+    scope = ModuleScope(_platform(tenant), tenant.tenant_id)
+    with_requirements = body.with_requirements if body is not None else True
+    return core.change_module(
+        session, code, enable=True, scope=scope, with_requirements=with_requirements
+    )
+
+
+@admin.post(
+    "/tenants/{tenant_id}/modules/{code}/disable",
+    response_model=ModuleChangePublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def disable_tenant_module(
+    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, code: ModuleCode
+) -> Any:
+    """Switch a module off for this tenant; refused while an enabled module requires it."""
+    scope = ModuleScope(_platform(tenant), tenant.tenant_id)
+    return core.change_module(session, code, enable=False, scope=scope)
+
+
+@admin.delete(
+    "/tenants/{tenant_id}/modules/{code}",
+    response_model=ModuleChangePublic,
+    responses=NOT_FOUND | CONFLICT,
+)
+def clear_tenant_module(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: PlatformAdmin,
+    tenant: TargetTenant,
+    code: ModuleCode,
+) -> Any:
+    """Drop the tenant's own switch: it follows its platform again."""
+    if code not in runtime.registry:
+        raise NotFound(f"module {code} is not installed", module=code)
+    scope = ModuleScope(_platform(tenant), tenant.tenant_id)
+    changed = runtime.modules.clear_override(session, code, scope=scope)
+    enabled = runtime.modules.is_enabled(
+        session, code, platform_id=scope.platform_id, tenant_id=tenant.tenant_id
+    )
+    return ModuleChangePublic(module=code, changed=changed, enabled=enabled)
