@@ -1,0 +1,34 @@
+from orion.kernel.modules import ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.modules.email.settings import EmailSettings
+
+definition = ModuleDefinition(
+    code="email",
+    name="Email",
+    version="1.0.0",
+    tier=Tier.OPTIONAL,
+    description="Per-tenant SMTP configuration, templated messages, reliable sending",
+    requires=("tenancy",),
+    models="orion.modules.email.models",
+    routers={
+        "api": "orion.modules.email.routes:api",
+        "admin": "orion.modules.email.routes:admin",
+    },
+    permissions=(
+        Permission("email.manage", "Configure the tenant's SMTP server and send test mail"),
+        Permission(
+            "email.read", "See the tenant's sent mail and its state", roles=("tenant_admin",)
+        ),
+    ),
+    # Deployment-wide: ORION_MODULES__EMAIL__SMTP_HOST=... (the default SMTP server).
+    settings=EmailSettings,
+    tasks_path="orion.modules.email.tasks",
+    scheduled_tasks=(ScheduledTask("email.requeue_stale", cron="*/10 * * * *"),),
+    handlers={
+        "tenancy.invitation_created": "orion.modules.email.service:on_invitation_created",
+        "tenancy.tenant_deleted": "orion.modules.email.service:on_tenant_deleted",
+        "auth.password_reset_requested": (
+            "orion.modules.email.service:on_password_reset_requested"
+        ),
+    },
+    provides={"secret_rotation": "orion.modules.email.service:rotate_secrets"},
+)

@@ -1,0 +1,168 @@
+"""Email routes: a tenant's SMTP server, test sends and message log; the platform default.
+
+`api` is mounted under /api/v1/email for tenants with the module enabled; `admin` under
+/api/v1/admin/email for platform operators.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+
+from orion.kernel.security import Principal
+from orion.kernel.web import (
+    CurrentTenant,
+    PageDep,
+    PlatformAdmin,
+    RuntimeDep,
+    SessionDep,
+    require_permission,
+)
+from orion.modules.email import service
+from orion.modules.email.schemas import (
+    ConfigSource,
+    EmailConfigPublic,
+    EmailConfigUpdate,
+    EmailMessagePublic,
+    EmailMessagesPublic,
+    EmailTestSend,
+    MessageState,
+)
+
+api = APIRouter()  # the caller's tenant
+admin = APIRouter()  # platform operators
+
+CanManage = Annotated[Principal, Depends(require_permission("email.manage"))]
+CanRead = Annotated[Principal, Depends(require_permission("email.read"))]
+
+NO_CONFIG: dict[int | str, dict[str, Any]] = {404: {"description": "No SMTP server stored"}}
+NO_MESSAGE: dict[int | str, dict[str, Any]] = {404: {"description": "No such message"}}
+
+
+# -- tenant ------------------------------------------------------------------------------------
+
+
+@api.get("/config", responses=NO_CONFIG)
+def get_config(session: SessionDep, tenant: CurrentTenant, _: CanManage) -> EmailConfigPublic:
+    """The tenant's own SMTP server (404 when it uses the platform's). No password."""
+    config = service.get_config(session, tenant)
+    return service.public_config(config, ConfigSource.TENANT)
+
+
+@api.put("/config")
+def put_config(
+    session: SessionDep, tenant: CurrentTenant, _: CanManage, body: EmailConfigUpdate
+) -> EmailConfigPublic:
+    """Store the tenant's SMTP server. Leave `password` out to keep the stored one."""
+    config = service.put_config(session, tenant, data=body)
+    return service.public_config(config, ConfigSource.TENANT)
+
+
+@api.delete("/config", status_code=status.HTTP_204_NO_CONTENT, responses=NO_CONFIG)
+def delete_config(session: SessionDep, tenant: CurrentTenant, _: CanManage) -> None:
+    """Forget the tenant's server; mail goes through the platform default again."""
+    service.delete_config(session, tenant)
+
+
+@api.post("/test", status_code=status.HTTP_202_ACCEPTED)
+def send_test(
+    session: SessionDep, tenant: CurrentTenant, _: CanManage, body: EmailTestSend
+) -> EmailMessagePublic:
+    """Queue a test message; follow its state at /messages/{message_id}."""
+    message = service.send_test(session, tenant, to=body.to)
+    return EmailMessagePublic.model_validate(message)
+
+
+@api.get("/messages")
+def list_messages(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    _: CanRead,
+    page: PageDep,
+    state: Annotated[MessageState | None, Query()] = None,
+) -> EmailMessagesPublic:
+    """The tenant's messages, newest first, with their delivery state."""
+    rows, count = service.list_messages(session, tenant, page=page, state=state)
+    return EmailMessagesPublic(
+        data=[EmailMessagePublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@api.get("/messages/{message_id}", responses=NO_MESSAGE)
+def get_message(
+    session: SessionDep, tenant: CurrentTenant, _: CanRead, message_id: uuid.UUID
+) -> EmailMessagePublic:
+    return EmailMessagePublic.model_validate(service.get_message(session, tenant, message_id))
+
+
+# -- platform ----------------------------------------------------------------------------------
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> uuid.UUID:
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+@admin.get("/config", responses=NO_CONFIG)
+def get_platform_config(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId
+) -> EmailConfigPublic:
+    """The platform's default SMTP server: the stored one (`source` platform), else the
+    deployment's (`source` settings). No password."""
+    return service.platform_default(session, platform_id)
+
+
+@admin.put("/config")
+def put_platform_config(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: EmailConfigUpdate
+) -> EmailConfigPublic:
+    """Store the platform's default SMTP server (over the deployment's)."""
+    config = service.put_platform_config(session, platform_id, data=body)
+    return service.public_config(config, ConfigSource.PLATFORM)
+
+
+@admin.delete("/config", status_code=status.HTTP_204_NO_CONTENT, responses=NO_CONFIG)
+def delete_platform_config(session: SessionDep, _: PlatformAdmin, platform_id: PlatformId) -> None:
+    """Forget the stored default: the deployment's settings apply again."""
+    service.delete_platform_config(session, platform_id)
+
+
+@admin.post("/test", status_code=status.HTTP_202_ACCEPTED)
+def send_platform_test(
+    session: SessionDep, _: PlatformAdmin, body: EmailTestSend
+) -> EmailMessagePublic:
+    """Queue a test message through the platform's default server."""
+    return EmailMessagePublic.model_validate(service.send_test(session, None, to=body.to))
+
+
+@admin.get("/messages")
+def list_all_messages(
+    session: SessionDep,
+    _: PlatformAdmin,
+    page: PageDep,
+    tenant_id: Annotated[uuid.UUID | None, Query()] = None,
+    platform_only: Annotated[bool, Query(description="Only mail of no tenant")] = False,
+    state: Annotated[MessageState | None, Query()] = None,
+) -> EmailMessagesPublic:
+    """Every message (a tenant's with `tenant_id`, platform mail with `platform_only`)."""
+    rows, count = service.list_all_messages(
+        session, page=page, tenant_id=tenant_id, platform_only=platform_only, state=state
+    )
+    return EmailMessagesPublic(
+        data=[EmailMessagePublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@admin.get("/messages/{message_id}", responses=NO_MESSAGE)
+def get_any_message(
+    session: SessionDep, _: PlatformAdmin, message_id: uuid.UUID
+) -> EmailMessagePublic:
+    return EmailMessagePublic.model_validate(service.get_any_message(session, message_id))

@@ -1,0 +1,144 @@
+"""Mail sent on other modules' events, after their transaction commits: the invitation of
+tenancy.invitation_created (the tenant's mail) and the reset link of
+auth.password_reset_requested (platform mail, through the platform default)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from orion.kernel.models import OutboxEvent
+from orion.kernel.tenancy import set_tenant
+from orion.modules.auth import service as auth
+from orion.modules.auth.schemas import NewPassword
+from orion.modules.email.models import EmailConfig, EmailMessage
+from orion.modules.tenancy import service as tenancy
+from orion.modules.tenancy.schemas import TenantInvitationCreate
+from tests.modules.email.conftest import stored, unique_address, wait_until
+from tests.modules.email.helpers import send_test, settled, use_server
+
+pytestmark = pytest.mark.usefixtures("id_worker")
+
+
+def link_in(body: str, path: str) -> tuple[str, str]:
+    """The first link to `path` in `body`, and its token."""
+    line = next(word for word in body.split() if path in word)
+    url = urlsplit(line)
+    return f"{url.scheme}://{url.netloc}{url.path}", parse_qs(url.query)["token"][0]
+
+
+def messages_to(runtime, address: str) -> list[EmailMessage]:
+    return stored(runtime, EmailMessage, EmailMessage.to_address == address)
+
+
+def test_an_invitation_is_mailed_to_the_invitee_through_the_tenants_server(
+    id_runtime, email_tenant, make_member, tls_smtp
+):
+    use_server(id_runtime, email_tenant, tls_smtp, from_name="Acme Team")
+    admin, _ = make_member(email_tenant, "tenant_admin")
+    invitee = unique_address("invitee")
+
+    with id_runtime.database.unit_of_work() as session:
+        set_tenant(session, email_tenant)
+        _invitation, token = tenancy.create_invitation(
+            session,
+            email_tenant,
+            data=TenantInvitationCreate(email=invitee, role="staff"),
+            invited_by=admin.id,
+        )
+
+    received = tls_smtp.wait_for(invitee)
+    base_url = id_runtime.settings.base_url
+    assert link_in(received.text, "/console/invitations/accept") == (
+        f"{base_url}/console/invitations/accept",
+        token,
+    )
+    assert received.message["From"] == "Acme Team <mailer@orion.example>"
+    assert received.message["Subject"].startswith(f"{admin.email} invited you to join Acme ")
+    assert "as a staff member" in received.text
+    assert token in (received.html or "")
+    (message,) = messages_to(id_runtime, invitee)
+    message = settled(id_runtime, message.id)
+    assert (message.tenant_id, message.template, message.state) == (
+        email_tenant.tenant_id,
+        "invitation",
+        "sent",
+    )
+    assert token not in message.body_text  # the one-time link is not kept once sent
+
+
+def test_no_invitation_mail_for_a_tenant_without_the_module(
+    id_runtime, make_tenant, make_member, email_settings, plain_smtp
+):
+    tenant = make_tenant()  # email is not switched on for it
+    invitee = unique_address("invitee")
+
+    with id_runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        tenancy.create_invitation(
+            session, tenant, data=TenantInvitationCreate(email=invitee, role="user")
+        )
+
+    def delivered() -> bool:  # the event went through the outbox: every handler had its go
+        rows = stored(
+            id_runtime,
+            OutboxEvent,
+            OutboxEvent.name == "tenancy.invitation_created",
+            OutboxEvent.tenant_id == tenant.tenant_id,
+        )
+        return bool(rows) and all(row.delivered_at is not None for row in rows)
+
+    assert wait_until(delivered)
+    assert messages_to(id_runtime, invitee) == []
+    assert plain_smtp.recorder.to(invitee) == []
+
+
+def test_a_password_reset_link_is_mailed_through_the_platform_default(
+    id_runtime, email_tenant, make_user, plain_smtp
+):
+    user, _ = make_user(email=unique_address("forgetful"))
+
+    with id_runtime.database.unit_of_work() as session:
+        auth.request_password_reset(session, user.email)
+
+    received = plain_smtp.wait_for(user.email)
+    url, token = link_in(received.text, "/console/password-reset")
+    assert url == f"{id_runtime.settings.base_url}/console/password-reset"
+    assert received.mail_from == "platform@orion.example"
+    assert received.message["From"] == "Orion Platform <platform@orion.example>"
+    assert "Reset your" in received.message["Subject"]
+    (message,) = messages_to(id_runtime, user.email)
+    message = settled(id_runtime, message.id)
+    assert (message.tenant_id, message.template, message.state, message.sent_via) == (
+        None,
+        "password_reset",
+        "sent",
+        "settings",
+    )
+    assert token not in message.body_text
+    with id_runtime.database.unit_of_work() as session:  # the mailed token is the real one
+        auth.reset_password(session, data=NewPassword(token=token, new_password="New-Horse-77"))
+    assert auth_user_signs_in(id_runtime, user.email, "New-Horse-77")
+
+
+def auth_user_signs_in(runtime, email: str, password: str) -> bool:
+    with runtime.database.unit_of_work() as session:
+        return auth.authenticate_password(session, email, password) is not None
+
+
+def test_a_deleted_tenants_server_and_mail_are_dropped(id_runtime, email_tenant, plain_smtp):
+    use_server(id_runtime, email_tenant, plain_smtp)
+    message_id = send_test(id_runtime, email_tenant, unique_address())
+    settled(id_runtime, message_id)
+
+    with id_runtime.database.unit_of_work() as session:
+        tenancy.delete_tenant(session, email_tenant.tenant_id)
+
+    def gone() -> bool:
+        tenant_id = email_tenant.tenant_id
+        return not stored(id_runtime, EmailConfig, EmailConfig.tenant_id == tenant_id) and not (
+            stored(id_runtime, EmailMessage, EmailMessage.tenant_id == tenant_id)
+        )
+
+    assert wait_until(gone)
