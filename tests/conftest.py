@@ -90,7 +90,9 @@ def runtime(settings: OrionSettings) -> Iterator[Runtime]:
     runtime.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Celery's worker optimisations are process-wide, so two embedded workers
+# (the kernel suite's and the identity suite's, on different apps) must not overlap.
+@pytest.fixture(scope="module")
 def worker(runtime: Runtime) -> Iterator[EmbeddedWorker]:
     """A real Celery worker consuming in background threads (Redis when configured)."""
     assert runtime.celery is not None

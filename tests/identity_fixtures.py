@@ -36,7 +36,9 @@ def id_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Celery's worker optimisations are process-wide, so two embedded workers
+# (the kernel suite's and the identity suite's, on different apps) must not overlap.
+@pytest.fixture(scope="module")
 def id_worker(id_runtime: Runtime) -> Iterator[EmbeddedWorker]:
     assert id_runtime.celery is not None
     if BROKER_URL:

@@ -14,7 +14,7 @@ from orion.kernel.modules import (
     Tier,
 )
 from orion.kernel.scheduling import FAN_OUT_TASK, beat_schedule
-from tests.conftest import TESTKIT
+from tests.conftest import TESTKIT, TESTKIT_PROVIDERS
 
 
 def module(
@@ -233,12 +233,17 @@ def test_the_requirements_closure_lists_everything_needed_requirements_first(dis
     assert discovered.requirements_closure("core") == ()
 
 
-def test_extension_points_are_served_by_the_module_that_provides_them(discovered):
+def test_extension_points_are_served_by_the_chosen_provider():
     from orion_testkit.testdir.service import authenticate, directory
 
-    assert discovered.provider("tenant_directory") is directory
-    assert discovered.provider("authenticator") is authenticate
-    assert discovered.provider("nobody_provides_this") is None
+    registry = Registry.discover(extra=TESTKIT)
+    with pytest.raises(RegistryError, match="all provide authenticator"):
+        registry.provider("authenticator")
+    for point, code in TESTKIT_PROVIDERS.items():
+        registry.choose_provider(point, code)
+    assert registry.provider("tenant_directory") is directory
+    assert registry.provider("authenticator") is authenticate
+    assert registry.provider("nobody_provides_this") is None
 
 
 # -- the Beat schedule -----------------------------------------------------------------------

@@ -1,0 +1,273 @@
+"""Tenant isolation, generated from the OpenAPI document.
+
+Every route of the API is classified by its prefix and called three ways:
+
+* without credentials: 401 (every route that is not public);
+* as a plain `user` member: 403 on platform-admin routes;
+* as tenant B, with tenant A's ids in the path: 404 — never 200, never A's data. List
+  routes called by B never show A's ids.
+
+Path parameters are filled by FACTORIES (name -> a function creating that kind of row in
+tenant A). A new route whose parameter has no factory fails the suite until a factory is
+added or the route is listed in PUBLIC; so new routes are covered automatically.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PUBLIC = {
+    # (method, path) reachable without credentials, on purpose.
+    ("GET", "/health"),
+    ("GET", "/ready"),
+}
+PUBLIC_PREFIX = "/api/v1/public/"
+# Path values both tenants may see: the platform they share, module codes, setting keys.
+SHARED = {"platform_id", "code", "key"}
+ADMIN_PREFIX = "/api/v1/admin/"
+
+
+@dataclass
+class World:
+    """Two tenants with every module on, members, and rows of every kind in tenant A."""
+
+    a_headers: dict[str, str]
+    b_headers: dict[str, str]
+    user_headers: dict[str, str]  # a `user`-role member of A
+    a_ids: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+
+def sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """A small valid instance of a JSON schema (enough to get past request validation)."""
+    if "$ref" in schema:
+        return sample(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return sample(options[0], components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        required = schema.get("required", [])
+        return {
+            name: sample(prop, components)
+            for name, prop in schema.get("properties", {}).items()
+            if name in required
+        }
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "email":
+        return f"iso-{uuid.uuid4().hex[:8]}@example.com"
+    if schema.get("format") == "uuid":
+        return str(uuid.uuid4())
+    length = max(schema.get("minLength", 1), 8)
+    return "Isolation-Check-1"[:length] if length <= 17 else "x" * length
+
+
+def operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def request_body(operation: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        return {"json": sample(content["application/json"]["schema"], components)}
+    if "application/x-www-form-urlencoded" in content:
+        schema = content["application/x-www-form-urlencoded"]["schema"]
+        return {"data": sample(schema, components)}
+    return {}
+
+
+PARAM = re.compile(r"{([^}]+)}")
+
+
+def check_routes(
+    client: Any,
+    world: World,
+    factories: dict[str, Callable[[World], str]],
+) -> dict[str, int]:
+    openapi = client.get("/openapi.json").json()
+    components = openapi.get("components", {}).get("schemas", {})
+    counts = {"routes": 0, "unauthenticated": 0, "admin_forbidden": 0, "cross_tenant": 0}
+    uncovered = []
+    for method, path, operation in operations(openapi):
+        counts["routes"] += 1
+        if (method, path) in PUBLIC or path.startswith(PUBLIC_PREFIX):
+            continue
+        params = PARAM.findall(path)
+        missing = [p for p in params if p not in factories]
+        if missing:
+            uncovered.append(f"{method} {path} (no factory for {', '.join(missing)})")
+            continue
+        values = {p: world.a_ids.setdefault(p, factories[p](world)) for p in params}
+        url = path.format(**values)
+        body = request_body(operation, components)
+        anonymous = client.request(method, url, **body)
+        assert anonymous.status_code == 401, f"{method} {path} answered {anonymous.status_code}"
+        counts["unauthenticated"] += 1
+        if path.startswith(ADMIN_PREFIX):
+            member = client.request(method, url, headers=world.user_headers, **body)
+            assert member.status_code == 403, f"{method} {path} let a member in"
+            counts["admin_forbidden"] += 1
+            continue
+        response = client.request(method, url, headers=world.b_headers, **body)
+        # Echoes of what B itself sent (the URL, the ids in it) are not A's data.
+        shown = response.text
+        for sent in values.values():
+            shown = shown.replace(sent, "")
+        leaked = [
+            value for name, value in world.a_ids.items() if name not in SHARED and value in shown
+        ]
+        assert not leaked, f"{method} {path} showed tenant A's ids to tenant B: {leaked}"
+        if params:
+            assert response.status_code == 404, (
+                f"{method} {url} as tenant B answered {response.status_code}: {response.text}"
+            )
+            counts["cross_tenant"] += 1
+    assert not uncovered, "routes neither covered nor listed as public:\n" + "\n".join(uncovered)
+    return counts
+
+
+# -- the world and its factories ------------------------------------------------------------
+
+
+def _created_id(response: Any) -> str:
+    assert response.status_code in (200, 201, 202), response.text
+    return str(response.json()["id"])
+
+
+FACTORIES: dict[str, Callable[[World], str]] = {}
+
+
+def factory(name: str) -> Callable[[Callable[[World], str]], Callable[[World], str]]:
+    def register(function: Callable[[World], str]) -> Callable[[World], str]:
+        FACTORIES[name] = function
+        return function
+
+    return register
+
+
+@pytest.fixture
+def world(id_client, id_runtime, make_user, id_make_tenant, make_member, login) -> World:  # type: ignore[no-untyped-def]
+    from orion.kernel.activation import ModuleScope, optional_modules
+
+    tenant_a, tenant_b = id_make_tenant("Isolation A"), id_make_tenant("Isolation B")
+    with id_runtime.database.unit_of_work() as session:
+        for tenant in (tenant_a, tenant_b):
+            for definition in optional_modules(id_runtime.registry):
+                scope = ModuleScope(tenant.platform_id, tenant.tenant_id)
+                id_runtime.modules.enable(session, definition.code, scope=scope)
+    admin_a, password = make_member(tenant_a, "tenant_admin")
+    admin_b, password_b = make_member(tenant_b, "tenant_admin")
+    plain_user, password_u = make_member(tenant_a, "user")
+    built = World(
+        a_headers=login(admin_a.email, password, tenant_a.tenant_id),
+        b_headers=login(admin_b.email, password_b, tenant_b.tenant_id),
+        user_headers=login(plain_user.email, password_u, tenant_a.tenant_id),
+    )
+    built.client = id_client  # type: ignore[attr-defined]
+    built.runtime = id_runtime  # type: ignore[attr-defined]
+    built.a_ids.update(
+        tenant_id=str(tenant_a.tenant_id),
+        platform_id=str(tenant_a.platform_id),
+        user_id=str(admin_a.id),
+    )
+    return built
+
+
+@factory("store_id")
+def _store(world: World) -> str:
+    code = f"iso{uuid.uuid4().hex[:6]}"
+    return _created_id(
+        world.client.post(  # type: ignore[attr-defined]
+            "/api/v1/tenancy/stores",
+            json={"name": "Isolation store", "code": code},
+            headers=world.a_headers,
+        )
+    )
+
+
+@factory("membership_id")
+def _membership(world: World) -> str:
+    members = world.client.get(  # type: ignore[attr-defined]
+        "/api/v1/tenancy/members", headers=world.a_headers
+    ).json()
+    return str(members["data"][0]["id"])
+
+
+@factory("invitation_id")
+def _invitation(world: World) -> str:
+    return _created_id(
+        world.client.post(  # type: ignore[attr-defined]
+            "/api/v1/tenancy/invitations",
+            json={"email": f"invitee-{uuid.uuid4().hex[:6]}@example.com", "role": "staff"},
+            headers=world.a_headers,
+        )
+    )
+
+
+@factory("token_id")
+def _token(world: World) -> str:
+    return _created_id(
+        world.client.post(  # type: ignore[attr-defined]
+            "/api/v1/auth/tokens",
+            json={"name": "isolation", "scopes": ["tenancy.read"]},
+            headers=world.a_headers,
+        )
+    )
+
+
+@factory("message_id")
+def _message(world: World) -> str:
+    from orion.modules.email import service as email
+
+    runtime = world.runtime  # type: ignore[attr-defined]
+    with runtime.database.unit_of_work() as session:
+        message = email.queue_email(
+            session,
+            tenant_id=uuid.UUID(world.a_ids["tenant_id"]),
+            to="iso@example.com",
+            template="test",
+        )
+        return str(message.id)
+
+
+# Platform-admin routes only need some real id: they are checked for 401 and 403.
+FACTORIES.update(
+    tenant_id=lambda world: world.a_ids["tenant_id"],
+    platform_id=lambda world: world.a_ids["platform_id"],
+    user_id=lambda world: world.a_ids["user_id"],
+    code=lambda world: "email",
+    key=lambda world: "isolation.key",
+)
+
+
+def test_every_route_keeps_tenants_apart(world, request):  # type: ignore[no-untyped-def]
+    counts = check_routes(world.client, world, FACTORIES)  # type: ignore[attr-defined]
+    request.config.stash[ISOLATION_REPORT] = counts
+    assert counts["cross_tenant"] >= 10
+    assert counts["unauthenticated"] >= 40
+
+
+ISOLATION_REPORT = pytest.StashKey[dict]()
