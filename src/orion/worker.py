@@ -36,7 +36,7 @@ def create_celery(
             raise ValueError("create_celery needs settings or a runtime")
         runtime = build_runtime(settings)
     settings = runtime.settings
-    broker = settings.broker_url or "memory://"
+    broker = settings.broker_url or "memory://localhost/"
     backend = settings.result_backend_url or (
         settings.broker_url if (settings.broker_url or "").startswith("redis") else "rpc://"
     )
@@ -79,7 +79,7 @@ def create_celery(
         broker_transport_options={
             "visibility_timeout": 3600,
             # The in-memory broker polls; its default second is felt by every embedded task.
-            **({"polling_interval": 0.05} if broker == "memory://" else {}),
+            **({"polling_interval": 0.05} if broker.startswith("memory://") else {}),
             **(
                 {"global_keyprefix": settings.broker_key_prefix}
                 if settings.broker_key_prefix
