@@ -14,15 +14,17 @@ router is mounted under `/api/v1/admin/<code>` for platform operators; `public` 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
+from orion.kernel.pagination import Page
 from orion.kernel.runtime import Runtime
 from orion.kernel.security import Principal
 from orion.kernel.tenancy import TenantContext, current_tenant, set_tenant
@@ -158,13 +160,6 @@ def require_permission(permission: str) -> Callable[..., Any]:
     return dependency
 
 
-class Page(BaseModel):
-    """`limit`/`offset` query parameters of every list route."""
-
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
-
-
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -173,3 +168,24 @@ def page_params(
 
 
 PageDep = Annotated[Page, Depends(page_params)]
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the problem+json errors a route answers."""
+    return {
+        status: {"model": ProblemPublic, "description": HTTPStatus(status).phrase}
+        for status in statuses
+    }
+
+
+class ProblemPublic(BaseModel):
+    """RFC 9457 problem details, as every Orion error is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, str]] | None = None

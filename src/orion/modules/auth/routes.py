@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -16,6 +16,7 @@ from orion.kernel.web import (
     PlatformAdmin,
     SessionDep,
     TenantPrincipal,
+    problem_responses,
     require_permission,
 )
 from orion.modules.auth import service
@@ -47,18 +48,6 @@ admin = APIRouter()  # platform operators
 TOKENS_PERMISSION = "auth.tokens.manage"
 
 
-class Problem(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": Problem, "description": "a problem+json error"} for code in statuses}
-
-
 class Accepted(BaseModel):
     detail: str
 
@@ -70,14 +59,14 @@ class Accepted(BaseModel):
     "/register",
     response_model=UserPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_problems(403, 409, 422),
+    responses=problem_responses(403, 409, 422),
 )
 def register(session: SessionDep, body: UserRegister) -> UserPublic:
     """Create an account (only when the platform setting `auth.registration_open` is true)."""
     return UserPublic.model_validate(service.register(session, data=body))
 
 
-@public.post("/login", response_model=Token, responses=_problems(401, 429))
+@public.post("/login", response_model=Token, responses=problem_responses(401, 429))
 def login(
     session: AuthSessionDep,
     address: ClientAddress,
@@ -87,7 +76,7 @@ def login(
     return service.login(session, email=form.username, password=form.password, address=address)
 
 
-@public.post("/refresh", response_model=Token, responses=_problems(401))
+@public.post("/refresh", response_model=Token, responses=problem_responses(401))
 def refresh(session: AuthSessionDep, body: RefreshRequest) -> Token:
     """Trade a refresh token for new tokens; the presented one cannot be used again."""
     return service.refresh(session, body.refresh_token)
@@ -103,7 +92,7 @@ def logout(session: SessionDep, body: RefreshRequest) -> None:
     "/password-reset",
     response_model=Accepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=_problems(422),
+    responses=problem_responses(422),
 )
 def request_password_reset(session: SessionDep, body: PasswordResetRequest) -> Accepted:
     """Email a reset link when an account has this address (the answer is the same if not)."""
@@ -114,7 +103,7 @@ def request_password_reset(session: SessionDep, body: PasswordResetRequest) -> A
 @public.post(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=_problems(400, 409, 410, 422),
+    responses=problem_responses(400, 409, 410, 422),
 )
 def confirm_password_reset(session: SessionDep, body: NewPassword) -> None:
     """Set a new password with the emailed single-use token."""
@@ -139,7 +128,7 @@ def read_me(session: SessionDep, principal: CurrentPrincipal) -> MePublic:
     )
 
 
-@user.patch("/me", response_model=UserPublic, responses=_problems(400, 403, 409, 422))
+@user.patch("/me", response_model=UserPublic, responses=problem_responses(400, 403, 409, 422))
 def update_me(session: SessionDep, principal: CurrentPrincipal, body: UserUpdateMe) -> UserPublic:
     return UserPublic.model_validate(service.update_me(session, principal, data=body))
 
@@ -147,7 +136,7 @@ def update_me(session: SessionDep, principal: CurrentPrincipal, body: UserUpdate
 @user.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=_problems(400, 403, 422),
+    responses=problem_responses(400, 403, 422),
 )
 def change_password(
     session: SessionDep,
@@ -167,7 +156,7 @@ def change_password(
     response_model=AccessTokenCreated,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
-    responses=_problems(403, 422),
+    responses=problem_responses(403, 422),
 )
 def create_access_token(
     session: SessionDep, principal: TenantPrincipal, body: AccessTokenCreate
@@ -194,7 +183,7 @@ def list_access_tokens(
     "/tokens/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
-    responses=_problems(404),
+    responses=problem_responses(404),
 )
 def revoke_access_token(
     session: SessionDep, principal: TenantPrincipal, token_id: uuid.UUID
@@ -220,7 +209,7 @@ def list_users(
     "/users",
     response_model=UserPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_problems(409, 422),
+    responses=problem_responses(409, 422),
 )
 def create_user(session: SessionDep, _: PlatformAdmin, body: UserCreate) -> UserPublic:
     created = service.create_user(
@@ -234,12 +223,14 @@ def create_user(session: SessionDep, _: PlatformAdmin, body: UserCreate) -> User
     return UserPublic.model_validate(created)
 
 
-@admin.get("/users/{user_id}", response_model=UserPublic, responses=_problems(404))
+@admin.get("/users/{user_id}", response_model=UserPublic, responses=problem_responses(404))
 def get_user(session: SessionDep, _: PlatformAdmin, user_id: uuid.UUID) -> UserPublic:
     return UserPublic.model_validate(service.require_user(session, user_id))
 
 
-@admin.patch("/users/{user_id}", response_model=UserPublic, responses=_problems(404, 409, 422))
+@admin.patch(
+    "/users/{user_id}", response_model=UserPublic, responses=problem_responses(404, 409, 422)
+)
 def update_user(
     session: SessionDep, _: PlatformAdmin, user_id: uuid.UUID, body: UserUpdate
 ) -> UserPublic:

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from orion.kernel.db import utcnow
 from orion.kernel.errors import FieldError, NotFound, ValidationFailed
 from orion.kernel.events import publish
+from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
 from orion.kernel.security import Principal, hash_password, hash_token, new_token, verify_password
-from orion.kernel.web import Page
 from orion.modules.auth.events import PasswordResetRequested, UserRegistered
 from orion.modules.auth.exceptions import (
     AccessTokenNotFound,
@@ -210,11 +210,7 @@ def list_users(
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(User.email.like(pattern), func.lower(User.full_name).like(pattern)))
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(User.created_at, User.id).limit(page.limit).offset(page.offset)
-    ).all()
-    return list(rows), count
+    return paginate(session, query, page, User.created_at, User.id)
 
 
 def _other_active_superadmins(session: Session, user_id: uuid.UUID) -> int:

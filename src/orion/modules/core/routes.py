@@ -15,6 +15,7 @@ from orion.kernel.web import (
     RuntimeDep,
     SessionDep,
     TenantPrincipal,
+    problem_responses,
 )
 from orion.modules.core import service
 from orion.modules.core.schemas import (
@@ -33,6 +34,8 @@ api = APIRouter()  # the caller's tenant
 user = APIRouter()  # any signed-in caller
 admin = APIRouter()  # platform operators
 
+NOT_FOUND = problem_responses(404)
+REFUSED = problem_responses(404, 409)
 SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-9_.\-]+$")]
 
 
@@ -75,7 +78,7 @@ def list_settings(
     )
 
 
-@admin.get("/settings/{key}", response_model=PlatformSettingPublic)
+@admin.get("/settings/{key}", response_model=PlatformSettingPublic, responses=NOT_FOUND)
 def get_setting(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, key: SettingKey
 ) -> PlatformSettingPublic:
@@ -94,7 +97,7 @@ def put_setting(
     return PlatformSettingPublic.model_validate(setting)
 
 
-@admin.delete("/settings/{key}", status_code=status.HTTP_204_NO_CONTENT)
+@admin.delete("/settings/{key}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 def delete_setting(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, key: SettingKey
 ) -> None:
@@ -115,7 +118,7 @@ def list_modules(
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
-@admin.post("/modules/{code}/enable", response_model=ModuleChangePublic)
+@admin.post("/modules/{code}/enable", response_model=ModuleChangePublic, responses=REFUSED)
 def enable_module(
     session: SessionDep,
     _: PlatformAdmin,
@@ -130,7 +133,7 @@ def enable_module(
     )
 
 
-@admin.post("/modules/{code}/disable", response_model=ModuleChangePublic)
+@admin.post("/modules/{code}/disable", response_model=ModuleChangePublic, responses=REFUSED)
 def disable_module(
     session: SessionDep,
     _: PlatformAdmin,

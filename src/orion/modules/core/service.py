@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orion.kernel.activation import ModuleScope
 from orion.kernel.events import publish
 from orion.kernel.migrate import pending_heads
 from orion.kernel.observability import run_health_checks
+from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import Runtime, runtime_of
 from orion.kernel.security import Principal
-from orion.kernel.web import Page
 from orion.modules.core.events import HealthDegraded, PlatformSettingChanged
 from orion.modules.core.exceptions import SettingNotFound
 from orion.modules.core.models import HealthSnapshot, PlatformSetting
@@ -30,16 +30,8 @@ from orion.modules.core.schemas import (
 def list_settings(
     session: Session, platform_id: uuid.UUID, *, page: Page
 ) -> tuple[list[PlatformSetting], int]:
-    where = PlatformSetting.platform_id == platform_id
-    count = session.scalar(select(func.count()).select_from(PlatformSetting).where(where)) or 0
-    rows = session.scalars(
-        select(PlatformSetting)
-        .where(where)
-        .order_by(PlatformSetting.key)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    return list(rows), count
+    query = select(PlatformSetting).where(PlatformSetting.platform_id == platform_id)
+    return paginate(session, query, page, PlatformSetting.key)
 
 
 def get_setting(session: Session, platform_id: uuid.UUID, key: str) -> PlatformSetting:
@@ -173,11 +165,7 @@ def health_history(
     query = select(HealthSnapshot)
     if check:
         query = query.where(HealthSnapshot.check == check)
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(HealthSnapshot.checked_at.desc()).limit(page.limit).offset(page.offset)
-    ).all()
-    return list(rows), count
+    return paginate(session, query, page, HealthSnapshot.checked_at.desc())
 
 
 def migrations_applied(session: Session) -> str:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
@@ -18,6 +18,7 @@ from orion.kernel.web import (
     PlatformAdmin,
     RuntimeDep,
     SessionDep,
+    problem_responses,
     require_permission,
 )
 from orion.modules.email import service
@@ -37,8 +38,8 @@ admin = APIRouter()  # platform operators
 CanManage = Annotated[Principal, Depends(require_permission("email.manage"))]
 CanRead = Annotated[Principal, Depends(require_permission("email.read"))]
 
-NO_CONFIG: dict[int | str, dict[str, Any]] = {404: {"description": "No SMTP server stored"}}
-NO_MESSAGE: dict[int | str, dict[str, Any]] = {404: {"description": "No such message"}}
+NO_CONFIG = problem_responses(404)
+NO_MESSAGE = problem_responses(404)
 
 
 # -- tenant ------------------------------------------------------------------------------------

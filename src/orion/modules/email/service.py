@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from orion.kernel.db import utcnow
 from orion.kernel.errors import FieldError, NotFound, TooManyRequests
 from orion.kernel.events import publish
+from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
 from orion.kernel.security import SecretDecryptionError
 from orion.kernel.tasks import enqueue
 from orion.kernel.tenancy import CrossTenantWrite, TenantContext, all_tenants, get_tenant
-from orion.kernel.web import Page
 from orion.modules.auth.events import PasswordResetRequested
 from orion.modules.core import service as core
 from orion.modules.email import smtp
@@ -565,15 +565,8 @@ def _page(
     conditions = list(where)
     if state is not None:
         conditions.append(EmailMessage.state == state.value)
-    count = session.scalar(select(func.count(EmailMessage.id)).where(*conditions)) or 0
-    rows = session.scalars(
-        select(EmailMessage)
-        .where(*conditions)
-        .order_by(EmailMessage.created_at.desc(), EmailMessage.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    return list(rows), count
+    query = select(EmailMessage).where(*conditions)
+    return paginate(session, query, page, EmailMessage.created_at.desc(), EmailMessage.id)
 
 
 # -- keys ----------------------------------------------------------------------------------

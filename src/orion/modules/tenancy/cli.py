@@ -30,7 +30,7 @@ def list_tenants(
     from rich.table import Table
 
     from orion.cli.common import console, orion_errors, runtime
-    from orion.kernel.web import Page
+    from orion.kernel.pagination import Page
     from orion.modules.tenancy import service
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:

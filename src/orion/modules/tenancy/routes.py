@@ -25,6 +25,7 @@ from orion.kernel.web import (
     PlatformAdmin,
     RuntimeDep,
     SessionDep,
+    problem_responses,
 )
 from orion.modules.core import service as core
 from orion.modules.core.schemas import ModuleChange, ModuleChangePublic, ModulesPublic
@@ -72,8 +73,8 @@ admin = APIRouter()  # platform operators
 public = APIRouter()  # no authentication
 
 Responses = dict[int | str, dict[str, Any]]
-NOT_FOUND: Responses = {404: {"description": "Not found (or another tenant's)"}}
-CONFLICT: Responses = {409: {"description": "Conflicts with the current state"}}
+NOT_FOUND: Responses = problem_responses(404)
+CONFLICT: Responses = problem_responses(409)
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 

@@ -27,11 +27,11 @@ from orion.kernel.errors import FieldError, OrionError, ValidationFailed
 from orion.kernel.events import publish
 from orion.kernel.models import ModuleState
 from orion.kernel.modules import Registry
+from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import Runtime, runtime_of
 from orion.kernel.security import Membership as MemberStanding
 from orion.kernel.security import hash_token, new_token
 from orion.kernel.tenancy import TenantContext, all_tenants, get_tenant, set_tenant
-from orion.kernel.web import Page
 from orion.modules.auth import service as auth
 from orion.modules.tenancy.events import (
     InvitationCreated,
@@ -401,11 +401,7 @@ def list_tenants(
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(or_(func.lower(Tenant.name).like(pattern), Tenant.slug.like(pattern)))
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Tenant.created_at, Tenant.id).limit(page.limit).offset(page.offset)
-    ).all()
-    return list(rows), count
+    return paginate(session, query, page, Tenant.created_at, Tenant.id)
 
 
 def tenant_overviews(session: Session, tenants: Sequence[Tenant]) -> list[TenantOverviewPublic]:
@@ -483,11 +479,7 @@ def list_stores(
     page = _page(page)
     query = _store_query(tenant, visible)
     with _scoped(session, tenant):
-        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(Store.created_at, Store.id).limit(page.limit).offset(page.offset)
-        ).all()
-    return list(rows), count
+        return paginate(session, query, page, Store.created_at, Store.id)
 
 
 def get_store(
@@ -690,12 +682,7 @@ def list_members(
     page = _page(page)
     query = select(Membership).where(Membership.tenant_id == tenant.tenant_id)
     with _scoped(session, tenant):
-        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(Membership.created_at, Membership.id)
-            .limit(page.limit)
-            .offset(page.offset)
-        ).all()
+        rows, count = paginate(session, query, page, Membership.created_at, Membership.id)
     users = _users(session, {m.user_id for m in rows})
     return [member_public(session, m, users.get(m.user_id)) for m in rows], count
 
@@ -889,13 +876,7 @@ def list_invitations(
             Invitation.expires_at <= now,
         )
     with _scoped(session, tenant):
-        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(Invitation.created_at.desc(), Invitation.id)
-            .limit(page.limit)
-            .offset(page.offset)
-        ).all()
-    return list(rows), count
+        return paginate(session, query, page, Invitation.created_at.desc(), Invitation.id)
 
 
 def get_invitation(session: Session, tenant: TenantContext, invitation_id: uuid.UUID) -> Invitation:
