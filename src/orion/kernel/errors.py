@@ -106,6 +106,13 @@ class Conflict(OrionError):
     code = "conflict"
 
 
+class Gone(OrionError):
+    """Existed, and will not again: an expired or revoked one-time token."""
+
+    status = 410
+    code = "gone"
+
+
 class PaymentRequired(OrionError):
     status = 402
     code = "payment_required"

@@ -8,6 +8,7 @@ from orion.kernel.errors import (
     BadRequest,
     Conflict,
     FieldError,
+    Gone,
     NotFound,
     OrionError,
     PermissionDenied,
@@ -113,8 +114,7 @@ class ResetTokenUsed(Conflict):
         super().__init__(message, errors=[FieldError("token", message, "reset_token_used")])
 
 
-class ResetTokenExpired(AuthError):
-    status = 410
+class ResetTokenExpired(Gone):
     code = "reset_token_expired"
 
     def __init__(self) -> None:

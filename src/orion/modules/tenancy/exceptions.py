@@ -1,6 +1,6 @@
 """Tenancy's errors; each has a stable `code`."""
 
-from orion.kernel.errors import Conflict, NotFound, OrionError, Unauthenticated
+from orion.kernel.errors import Conflict, Gone, NotFound, OrionError, Unauthenticated
 
 
 class TenancyError(OrionError):
@@ -67,13 +67,11 @@ class InvitationUsed(Conflict):
     code = "invitation_used"
 
 
-class InvitationExpired(TenancyError):
-    status = 410
+class InvitationExpired(Gone):
     code = "invitation_expired"
 
 
-class InvitationRevoked(TenancyError):
-    status = 410
+class InvitationRevoked(Gone):
     code = "invitation_revoked"
 
 
