@@ -253,6 +253,45 @@ def _message(world: World) -> str:
         return str(message.id)
 
 
+def _tenant_a_credits(world: World, amount: int = 1000):  # type: ignore[no-untyped-def]
+    """A unit of work acting for tenant A, with `amount` credits granted first."""
+    from orion.kernel.tenancy import TenantContext, set_tenant
+    from orion.modules.credits import service as credits
+
+    runtime = world.runtime  # type: ignore[attr-defined]
+    tenant = TenantContext(
+        uuid.UUID(world.a_ids["tenant_id"]), uuid.UUID(world.a_ids["platform_id"])
+    )
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        credits.add(session, tenant, amount=amount, reason="isolation", idempotency_key=_key())
+    return runtime, tenant, credits
+
+
+def _key() -> str:
+    return f"isolation-{uuid.uuid4()}"
+
+
+@factory("transaction_id")
+def _credit_transaction(world: World) -> str:
+    from orion.kernel.tenancy import set_tenant
+
+    runtime, tenant, credits = _tenant_a_credits(world)
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        return str(credits.deduct(session, tenant, amount=10, idempotency_key=_key()).id)
+
+
+@factory("hold_id")
+def _credit_hold(world: World) -> str:
+    from orion.kernel.tenancy import set_tenant
+
+    runtime, tenant, credits = _tenant_a_credits(world)
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        return str(credits.hold(session, tenant, amount=10, idempotency_key=_key()).id)
+
+
 # Platform-admin routes only need some real id: they are checked for 401 and 403.
 FACTORIES.update(
     tenant_id=lambda world: world.a_ids["tenant_id"],

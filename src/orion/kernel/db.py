@@ -165,6 +165,26 @@ class Database:
         self.engine.dispose()
 
 
+def insert_or_ignore(
+    session: Session, model: type[Any], values: dict[str, Any], *, unique: tuple[str, ...]
+) -> bool:
+    """INSERT the row unless one with the same `unique` columns exists; True when inserted.
+
+    One statement (ON CONFLICT DO NOTHING on PostgreSQL and SQLite), so concurrent callers
+    never race between a read and a write. Python-side column defaults apply; the tenant
+    filter does not (Core inserts are not ORM writes), so pass `tenant_id` explicitly.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - Orion runs on PostgreSQL and SQLite
+        raise NotImplementedError(f"insert_or_ignore on {dialect}")
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return session.execute(statement).rowcount == 1
+
+
 # --- after-commit callbacks -------------------------------------------------------------
 
 _AFTER_COMMIT = "orion.after_commit"

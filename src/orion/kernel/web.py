@@ -18,7 +18,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -168,6 +168,24 @@ def page_params(
 
 
 PageDep = Annotated[Page, Depends(page_params)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Send a retried request with the same key to have it applied once",
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

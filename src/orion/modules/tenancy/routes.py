@@ -98,7 +98,7 @@ def _created(invitation: Any, token: str) -> TenantInvitationCreated:
 @api.get("/tenant", response_model=TenantWithBalancePublic)
 def my_tenant(session: SessionDep, tenant: CurrentTenant, _: TenancyRead) -> Any:
     record = service.get_tenant_record(session, tenant.tenant_id)
-    return TenantWithBalancePublic.model_validate(record)
+    return service.with_balance(session, record)
 
 
 @api.patch("/tenant", response_model=TenantWithBalancePublic, responses=CONFLICT)
@@ -106,7 +106,7 @@ def update_my_tenant(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: TenantUpdate
 ) -> Any:
     record = service.update_tenant(session, tenant.tenant_id, data=body)
-    return TenantWithBalancePublic.model_validate(record)
+    return service.with_balance(session, record)
 
 
 @api.get("/stores", response_model=StoresPublic)

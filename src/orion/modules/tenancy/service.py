@@ -80,6 +80,7 @@ from orion.modules.tenancy.schemas import (
     TenantOverviewPublic,
     TenantPublic,
     TenantUpdate,
+    TenantWithBalancePublic,
 )
 from orion.modules.tenancy.settings import TenancySettings
 
@@ -340,6 +341,16 @@ def create_tenant(session: Session, platform_id: uuid.UUID, *, data: TenantCreat
         TenantCreated(tenant_id=tenant.id, platform_id=platform_id, tenant_name=tenant.name),
     )
     return tenant
+
+
+def with_balance(session: Session, tenant: Tenant) -> TenantWithBalancePublic:
+    """The tenant with its credit balance, from whichever module provides the kernel's
+    `credit_balance` (credits, when installed); None without one or without an account."""
+    balance_of = runtime_of(session).registry.provider("credit_balance")
+    public = TenantWithBalancePublic.model_validate(tenant)
+    if balance_of is not None:
+        public.balance = balance_of(session, tenant.id)
+    return public
 
 
 def get_tenant_record(session: Session, tenant_id: uuid.UUID) -> Tenant:

@@ -1,0 +1,46 @@
+"""credits: the tenant's credit ledger (add, deduct, refund, hold and settle or release),
+its balance, idempotent by key and safe under concurrency.
+
+Other modules spend credits through `orion.modules.credits.service` (the AI proxy holds
+before an upstream call and settles after it; billing grants a plan's included credits).
+It provides the kernel's `credit_balance` (tenancy shows the balance with the tenant).
+"""
+
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+
+definition = ModuleDefinition(
+    code="credits",
+    name="Credits",
+    version="1.0.0",
+    tier=Tier.OPTIONAL,
+    description="Credit ledger per tenant: add, deduct, refund, hold and settle; balances",
+    requires=("tenancy",),
+    models="orion.modules.credits.models",
+    routers={
+        "api": "orion.modules.credits.routes:api",
+        "admin": "orion.modules.credits.routes:admin",
+    },
+    permissions=(
+        Permission(
+            "credits.read",
+            "See the credit balance and its history",
+            roles=("tenant_admin", "staff"),
+        ),
+        Permission("credits.spend", "Deduct, hold, settle and refund credits (programs)"),
+        Permission("credits.manage", "Set the low-balance threshold"),
+    ),
+    menu=(
+        MenuItem(
+            section="tenant",
+            label="Credits",
+            path="/console/credits",
+            permission="credits.read",
+            order=40,
+        ),
+    ),
+    tasks_path="orion.modules.credits.tasks",
+    scheduled_tasks=(ScheduledTask("credits.release_expired_holds", cron="* * * * *"),),
+    handlers={"tenancy.tenant_deleted": "orion.modules.credits.service:on_tenant_deleted"},
+    provides={"credit_balance": "orion.modules.credits.service:balance_of"},
+    commands={"credits": "orion.modules.credits.cli:app"},
+)

@@ -1,0 +1,740 @@
+"""Credits business logic: the ledger, the balance, holds, idempotency.
+
+Public surface for other modules (amounts are integers in the smallest credit unit; each
+mutating call takes an `idempotency_key`: a retry with the same key returns the first
+result and changes nothing, the same key with other parameters is refused with 409):
+
+    add(session, tenant, *, amount, kind="grant"|"purchase", reason, idempotency_key)
+    deduct(session, tenant, *, amount, idempotency_key, reason=None, reference=None)
+    refund(session, tenant, *, transaction_id, amount, idempotency_key)
+    hold(session, tenant, *, amount, idempotency_key, expires_in=None) -> CreditHoldPublic
+    settle(session, tenant, hold_id, *, amount)     # the actual cost
+    release(session, tenant, hold_id)
+    get_balance(session, tenant) -> int
+
+Every change of the balance is one conditional UPDATE of the tenant's account row
+(`balance = balance - x WHERE balance >= x`) followed by one ledger insert, in a savepoint:
+concurrent callers are serialised by the row lock and can never overdraw, and a ledger
+insert that loses a race on the idempotency key undoes its own balance change.
+
+Functions take the session first; they flush, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orion.kernel.db import insert_or_ignore, utcnow
+from orion.kernel.errors import FieldError, ValidationFailed
+from orion.kernel.events import publish
+from orion.kernel.pagination import Page, paginate
+from orion.kernel.tenancy import TenantContext, all_tenants
+from orion.modules.credits.events import BalanceLow, Depleted
+from orion.modules.credits.exceptions import (
+    HoldClosed,
+    HoldNotFound,
+    IdempotencyKeyReused,
+    InsufficientCredits,
+    NotRefundable,
+    TransactionNotFound,
+)
+from orion.modules.credits.models import CreditAccount, CreditHold, CreditTransaction
+from orion.modules.credits.schemas import (
+    MAX_AMOUNT,
+    CreditBalancePublic,
+    CreditHoldPublic,
+    CreditTransactionPublic,
+    HoldState,
+    LedgerCheck,
+    TransactionKind,
+)
+from orion.modules.tenancy.events import TenantDeleted
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_HOLD_LIFETIME = timedelta(minutes=15)
+EXPIRY_BATCH = 1000
+CREDIT_KINDS = (TransactionKind.PURCHASE, TransactionKind.GRANT)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def get_balance(session: Session, tenant: TenantContext) -> int:
+    """What the tenant can spend now (0 before its first credit)."""
+    balance = session.scalar(
+        select(CreditAccount.balance).where(CreditAccount.tenant_id == tenant.tenant_id)
+    )
+    return balance or 0
+
+
+def balance_summary(session: Session, tenant: TenantContext) -> CreditBalancePublic:
+    account = session.scalar(
+        select(CreditAccount).where(CreditAccount.tenant_id == tenant.tenant_id)
+    )
+    held = session.scalar(
+        select(func.coalesce(func.sum(CreditHold.amount), 0)).where(
+            CreditHold.tenant_id == tenant.tenant_id, CreditHold.state == HoldState.OPEN
+        )
+    )
+    return CreditBalancePublic(
+        tenant_id=tenant.tenant_id,
+        balance=account.balance if account else 0,
+        held=held or 0,
+        low_balance_threshold=account.low_balance_threshold if account else None,
+    )
+
+
+def balance_of(session: Session, tenant_id: uuid.UUID) -> int | None:
+    """Kernel extension point `credit_balance`: a tenant's balance, None without an account
+    (tenancy fills `TenantWithBalancePublic.balance` with it)."""
+    with all_tenants(session):
+        return session.scalar(
+            select(CreditAccount.balance).where(CreditAccount.tenant_id == tenant_id)
+        )
+
+
+def list_transactions(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    page: Page,
+    kind: TransactionKind | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    reference: str | None = None,
+    hold_id: uuid.UUID | None = None,
+) -> tuple[list[CreditTransaction], int]:
+    """The tenant's ledger, newest first, filtered."""
+    query = select(CreditTransaction).where(CreditTransaction.tenant_id == tenant.tenant_id)
+    if kind is not None:
+        query = query.where(CreditTransaction.kind == kind)
+    if since is not None:
+        query = query.where(CreditTransaction.created_at >= since)
+    if until is not None:
+        query = query.where(CreditTransaction.created_at < until)
+    if reference is not None:
+        query = query.where(CreditTransaction.reference == reference)
+    if hold_id is not None:
+        query = query.where(CreditTransaction.hold_id == hold_id)
+    return paginate(session, query, page, CreditTransaction.created_at.desc(), CreditTransaction.id)
+
+
+def get_transaction(
+    session: Session, tenant: TenantContext, transaction_id: uuid.UUID
+) -> CreditTransaction:
+    entry = session.get(CreditTransaction, transaction_id)
+    if entry is None or entry.tenant_id != tenant.tenant_id:
+        raise TransactionNotFound(f"credit transaction {transaction_id} does not exist")
+    return entry
+
+
+def list_holds(
+    session: Session, tenant: TenantContext, *, page: Page, state: HoldState | None = None
+) -> tuple[list[CreditHold], int]:
+    query = select(CreditHold).where(CreditHold.tenant_id == tenant.tenant_id)
+    if state is not None:
+        query = query.where(CreditHold.state == state)
+    return paginate(session, query, page, CreditHold.created_at.desc(), CreditHold.id)
+
+
+def get_hold(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHold:
+    hold = session.get(CreditHold, hold_id)
+    if hold is None or hold.tenant_id != tenant.tenant_id:
+        raise HoldNotFound(f"credit hold {hold_id} does not exist")
+    return hold
+
+
+# -- credits and debits ------------------------------------------------------------------------
+
+
+def add(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    kind: TransactionKind | str = TransactionKind.GRANT,
+    reference: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> CreditTransactionPublic:
+    """Credit the tenant: a purchase, or a grant (a plan's included credits, a gesture)."""
+    kind = _kind(kind, allowed=CREDIT_KINDS)
+    _check_amount(amount)
+    digest = _digest("add", kind=kind, amount=amount, reference=reference)
+    return _public(
+        _once(
+            session,
+            tenant,
+            idempotency_key,
+            digest,
+            lambda: _move(
+                session,
+                tenant,
+                kind=kind,
+                amount=amount,
+                key=idempotency_key,
+                digest=digest,
+                reason=reason,
+                reference=reference,
+                actor_id=actor_id,
+            ),
+        )
+    )
+
+
+def adjust(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    actor_id: uuid.UUID | None = None,
+) -> CreditTransactionPublic:
+    """An operator's correction up or down; down never below zero (402 otherwise)."""
+    if amount == 0:
+        raise ValidationFailed(
+            "an adjustment moves a non-zero amount",
+            errors=[FieldError("amount", "must not be zero")],
+        )
+    _check_amount(abs(amount))
+    digest = _digest("adjust", amount=amount)
+    return _public(
+        _once(
+            session,
+            tenant,
+            idempotency_key,
+            digest,
+            lambda: _move(
+                session,
+                tenant,
+                kind=TransactionKind.ADJUSTMENT,
+                amount=amount,
+                key=idempotency_key,
+                digest=digest,
+                reason=reason,
+                actor_id=actor_id,
+            ),
+        )
+    )
+
+
+def deduct(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    amount: int,
+    idempotency_key: str,
+    reason: str | None = None,
+    reference: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> CreditTransactionPublic:
+    """Charge the tenant `amount`, or refuse with 402 (balance and amount) leaving it as it
+    was. The charge stays refundable."""
+    _check_amount(amount)
+    digest = _digest("deduct", amount=amount, reference=reference)
+    return _public(
+        _once(
+            session,
+            tenant,
+            idempotency_key,
+            digest,
+            lambda: _move(
+                session,
+                tenant,
+                kind=TransactionKind.DEDUCT,
+                amount=-amount,
+                key=idempotency_key,
+                digest=digest,
+                reason=reason,
+                reference=reference,
+                actor_id=actor_id,
+                refundable=amount,
+            ),
+        )
+    )
+
+
+def refund(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    transaction_id: uuid.UUID,
+    amount: int,
+    idempotency_key: str,
+    reason: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> CreditTransactionPublic:
+    """Give back part or all of a charge (a deduction, a settled hold); refunds of one
+    charge never add up to more than it (409 otherwise)."""
+    _check_amount(amount)
+    digest = _digest("refund", transaction_id=transaction_id, amount=amount)
+
+    def apply() -> CreditTransaction:
+        original = get_transaction(session, tenant, transaction_id)
+        taken = session.execute(
+            update(CreditTransaction)
+            .where(CreditTransaction.id == transaction_id, CreditTransaction.refundable >= amount)
+            .values(refundable=CreditTransaction.refundable - amount)
+            .returning(CreditTransaction.refundable),
+            execution_options={"synchronize_session": False},
+        ).scalar_one_or_none()
+        if taken is None:
+            session.refresh(original)
+            raise NotRefundable(refundable=original.refundable, requested=amount)
+        return _move(
+            session,
+            tenant,
+            kind=TransactionKind.REFUND,
+            amount=amount,
+            key=idempotency_key,
+            digest=digest,
+            reason=reason,
+            reference=original.reference,
+            refund_of_id=transaction_id,
+            actor_id=actor_id,
+        )
+
+    return _public(_once(session, tenant, idempotency_key, digest, apply))
+
+
+# -- holds -------------------------------------------------------------------------------------
+
+
+def hold(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    amount: int,
+    idempotency_key: str,
+    reason: str | None = None,
+    reference: str | None = None,
+    expires_in: timedelta | None = None,
+) -> CreditHoldPublic:
+    """Reserve `amount` (taken from the balance now, 402 when it is not there) for work
+    whose cost is known later; `settle` or `release` it. Left open past `expires_in`
+    (default 15 minutes), it is released by `credits.release_expired_holds`."""
+    _check_amount(amount)
+    lifetime = expires_in or DEFAULT_HOLD_LIFETIME
+    digest = _digest("hold", amount=amount, reference=reference)
+
+    def apply() -> CreditTransaction:
+        record = CreditHold(
+            tenant_id=tenant.tenant_id,
+            amount=amount,
+            state=HoldState.OPEN,
+            reason=reason,
+            reference=reference,
+            expires_at=utcnow() + lifetime,
+        )
+        session.add(record)
+        session.flush()
+        return _move(
+            session,
+            tenant,
+            kind=TransactionKind.HOLD,
+            amount=-amount,
+            key=idempotency_key,
+            digest=digest,
+            reason=reason,
+            reference=reference,
+            hold_id=record.id,
+        )
+
+    entry = _once(session, tenant, idempotency_key, digest, apply)
+    assert entry.hold_id is not None
+    return CreditHoldPublic.model_validate(get_hold(session, tenant, entry.hold_id))
+
+
+def settle(
+    session: Session, tenant: TenantContext, hold_id: uuid.UUID, *, amount: int
+) -> CreditHoldPublic:
+    """Close the hold at its actual cost `amount`: what was held beyond it goes back to the
+    balance; a cost above the hold is charged on top as far as the balance allows, the rest
+    recorded as `uncollected`. Settling again with the same cost returns the settled hold;
+    with another cost, or after a release, it is refused (409).
+
+    A hold that expired (released by the clean-up task) can still be settled: the work was
+    done, so its cost is charged as far as the balance allows.
+    """
+    _check_amount(amount, allow_zero=True)
+    now = utcnow()
+    closed = {"state": HoldState.SETTLED, "settled_amount": amount, "closed_at": now}
+    held = _close_hold(session, hold_id, HoldState.OPEN, closed)
+    if held is None:
+        # Expired holds gave their amount back already: nothing is held any more.
+        held = 0 if _close_hold(session, hold_id, HoldState.EXPIRED, closed) else None
+    if held is None:
+        record = get_hold(session, tenant, hold_id)
+        if record.state == HoldState.SETTLED and record.settled_amount == amount:
+            return CreditHoldPublic.model_validate(record)
+        raise HoldClosed(record.state)
+
+    uncollected = 0
+    if amount <= held:
+        change = held - amount  # the unused part goes back
+    else:
+        extra = amount - held
+        charged = _charge_up_to(session, tenant, extra)
+        uncollected = extra - charged
+        change = -charged
+    _move(
+        session,
+        tenant,
+        kind=TransactionKind.SETTLE,
+        amount=change,
+        key=f"hold:{hold_id}:settle",
+        digest=_digest("settle", hold_id=hold_id, amount=amount),
+        reason=f"settled at {amount}",
+        hold_id=hold_id,
+        refundable=amount - uncollected,
+        details={"held": held, "cost": amount, "uncollected": uncollected},
+    )
+    if uncollected:
+        session.execute(
+            update(CreditHold).where(CreditHold.id == hold_id).values(uncollected=uncollected),
+            execution_options={"synchronize_session": False},
+        )
+        log.warning("credits_uncollected", hold_id=str(hold_id), uncollected=uncollected)
+    return CreditHoldPublic.model_validate(_reload(session, tenant, hold_id))
+
+
+def release(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHoldPublic:
+    """Give the whole hold back (the work was not done). Releasing again is a no-op."""
+    held = _close_hold(
+        session, hold_id, HoldState.OPEN, {"state": HoldState.RELEASED, "closed_at": utcnow()}
+    )
+    if held is None:
+        record = get_hold(session, tenant, hold_id)
+        if record.state in (HoldState.RELEASED, HoldState.EXPIRED):
+            return CreditHoldPublic.model_validate(record)
+        raise HoldClosed(record.state)
+    _give_back(session, tenant, hold_id, held, reason="released")
+    return CreditHoldPublic.model_validate(_reload(session, tenant, hold_id))
+
+
+def release_expired_holds(session: Session, *, now: datetime | None = None) -> int:
+    """Platform task: give back the holds left open past their expiry; how many."""
+    now = now or utcnow()
+    released = 0
+    with all_tenants(session):
+        due = session.execute(
+            select(CreditHold.id, CreditHold.tenant_id)
+            .where(CreditHold.state == HoldState.OPEN, CreditHold.expires_at <= now)
+            .order_by(CreditHold.expires_at)
+            .limit(EXPIRY_BATCH)
+        ).all()
+        for hold_id, tenant_id in due:
+            held = _close_hold(
+                session, hold_id, HoldState.OPEN, {"state": HoldState.EXPIRED, "closed_at": now}
+            )
+            if held is None:
+                continue  # settled or released meanwhile
+            _give_back(session, TenantContext(tenant_id), hold_id, held, reason="expired")
+            released += 1
+    return released
+
+
+def _close_hold(
+    session: Session, hold_id: uuid.UUID, from_state: HoldState, values: dict[str, Any]
+) -> int | None:
+    """Move the hold out of `from_state` if it is still there (one conditional UPDATE, so
+    one caller wins); the held amount, or None when it was not in that state."""
+    return session.execute(
+        update(CreditHold)
+        .where(CreditHold.id == hold_id, CreditHold.state == from_state)
+        .values(**values, updated_at=utcnow())
+        .returning(CreditHold.amount),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+
+
+def _give_back(
+    session: Session, tenant: TenantContext, hold_id: uuid.UUID, held: int, *, reason: str
+) -> None:
+    _move(
+        session,
+        tenant,
+        kind=TransactionKind.RELEASE,
+        amount=held,
+        key=f"hold:{hold_id}:release",
+        digest=_digest("release", hold_id=hold_id),
+        reason=reason,
+        hold_id=hold_id,
+    )
+
+
+def _reload(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHold:
+    record = get_hold(session, tenant, hold_id)
+    session.refresh(record)
+    return record
+
+
+# -- settings, verification, lifecycle ---------------------------------------------------------
+
+
+def update_settings(
+    session: Session, tenant: TenantContext, *, low_balance_threshold: int | None
+) -> CreditBalancePublic:
+    _ensure_account(session, tenant)
+    session.execute(
+        update(CreditAccount)
+        .where(CreditAccount.tenant_id == tenant.tenant_id)
+        .values(low_balance_threshold=low_balance_threshold, updated_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return balance_summary(session, tenant)
+
+
+def verify(session: Session) -> list[LedgerCheck]:
+    """Every tenant's balance against the sum of its ledger (platform-level)."""
+    with all_tenants(session):
+        sums = dict(
+            session.execute(
+                select(CreditTransaction.tenant_id, func.sum(CreditTransaction.amount)).group_by(
+                    CreditTransaction.tenant_id
+                )
+            ).all()
+        )
+        held = dict(
+            session.execute(
+                select(CreditHold.tenant_id, func.sum(CreditHold.amount))
+                .where(CreditHold.state == HoldState.OPEN)
+                .group_by(CreditHold.tenant_id)
+            ).all()
+        )
+        balances = dict(
+            session.execute(select(CreditAccount.tenant_id, CreditAccount.balance)).all()
+        )
+    return [
+        LedgerCheck(
+            tenant_id=tenant_id,
+            balance=balances.get(tenant_id, 0),
+            ledger_sum=int(sums.get(tenant_id) or 0),
+            open_holds=int(held.get(tenant_id) or 0),
+        )
+        for tenant_id in sorted(set(balances) | set(sums), key=str)
+    ]
+
+
+def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
+    """tenancy.tenant_deleted: the tenant's account, ledger and holds go with it."""
+    tenant_id = event.deleted_tenant_id
+    with all_tenants(session):
+        for model in (CreditTransaction, CreditHold, CreditAccount):
+            session.execute(delete(model).where(model.tenant_id == tenant_id))
+
+
+# -- the one way a balance changes -------------------------------------------------------------
+
+
+def _once(
+    session: Session,
+    tenant: TenantContext,
+    key: str,
+    digest: str,
+    apply: Callable[[], CreditTransaction],
+) -> CreditTransaction:
+    """Run `apply` in a savepoint unless `key` was used already: then return that first
+    result, or refuse it when it was used for another request. A concurrent call with the
+    same key that commits first makes this one's insert fail; its savepoint (and balance
+    change) is rolled back and the winner's result returned."""
+    _check_key(key)
+    existing = _by_key(session, tenant, key)
+    if existing is not None:
+        return _same_request(existing, key, digest)
+    try:
+        with session.begin_nested():
+            return apply()
+    except IntegrityError:
+        existing = _by_key(session, tenant, key)
+        if existing is None:
+            raise
+        return _same_request(existing, key, digest)
+
+
+def _move(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    kind: TransactionKind,
+    amount: int,
+    key: str,
+    digest: str,
+    reason: str | None = None,
+    reference: str | None = None,
+    hold_id: uuid.UUID | None = None,
+    refund_of_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    refundable: int = 0,
+    details: dict[str, Any] | None = None,
+) -> CreditTransaction:
+    """Change the balance by `amount` (a debit only when it is covered) and append the
+    ledger entry saying so; announce a balance that fell below the threshold or to zero."""
+    threshold: int | None = None
+    if amount > 0:
+        _ensure_account(session, tenant)
+        balance, threshold = _change(session, tenant, amount)
+    elif amount < 0:
+        changed = _debit(session, tenant, -amount)
+        if changed is None:
+            raise InsufficientCredits(balance=get_balance(session, tenant), required=-amount)
+        balance, threshold = changed
+    else:
+        balance = get_balance(session, tenant)
+    entry = CreditTransaction(
+        tenant_id=tenant.tenant_id,
+        kind=kind,
+        amount=amount,
+        balance_after=balance,
+        refundable=refundable,
+        reason=reason,
+        reference=reference,
+        hold_id=hold_id,
+        refund_of_id=refund_of_id,
+        actor_id=actor_id,
+        idempotency_key=key,
+        request_hash=digest,
+        details=details,
+    )
+    session.add(entry)
+    session.flush()
+    if amount < 0:
+        _announce(session, tenant, before=balance - amount, after=balance, threshold=threshold)
+    return entry
+
+
+def _ensure_account(session: Session, tenant: TenantContext) -> None:
+    insert_or_ignore(
+        session,
+        CreditAccount,
+        {"tenant_id": tenant.tenant_id, "balance": 0},
+        unique=("tenant_id",),
+    )
+
+
+def _change(session: Session, tenant: TenantContext, amount: int) -> tuple[int, int | None]:
+    row = session.execute(
+        update(CreditAccount)
+        .where(CreditAccount.tenant_id == tenant.tenant_id)
+        .values(balance=CreditAccount.balance + amount, updated_at=utcnow())
+        .returning(CreditAccount.balance, CreditAccount.low_balance_threshold),
+        execution_options={"synchronize_session": False},
+    ).one()
+    return row[0], row[1]
+
+
+def _debit(session: Session, tenant: TenantContext, amount: int) -> tuple[int, int | None] | None:
+    """Take `amount` if the balance covers it: one statement, so no caller can overdraw."""
+    row = session.execute(
+        update(CreditAccount)
+        .where(CreditAccount.tenant_id == tenant.tenant_id, CreditAccount.balance >= amount)
+        .values(balance=CreditAccount.balance - amount, updated_at=utcnow())
+        .returning(CreditAccount.balance, CreditAccount.low_balance_threshold),
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def _charge_up_to(session: Session, tenant: TenantContext, amount: int) -> int:
+    """How much of `amount` the balance can still cover (the rest goes uncollected). Locks
+    the account row first so that the amount read is the amount taken."""
+    balance = session.scalar(
+        select(CreditAccount.balance)
+        .where(CreditAccount.tenant_id == tenant.tenant_id)
+        .with_for_update()
+    )
+    return min(amount, balance or 0)
+
+
+def _announce(
+    session: Session, tenant: TenantContext, *, before: int, after: int, threshold: int | None
+) -> None:
+    if threshold is not None and before >= threshold > after:
+        publish(session, BalanceLow(tenant_id=tenant.tenant_id, balance=after, threshold=threshold))
+    if after == 0 < before:
+        publish(session, Depleted(tenant_id=tenant.tenant_id))
+
+
+# -- idempotency -------------------------------------------------------------------------------
+
+
+def _by_key(session: Session, tenant: TenantContext, key: str) -> CreditTransaction | None:
+    return session.scalar(
+        select(CreditTransaction).where(
+            CreditTransaction.tenant_id == tenant.tenant_id,
+            CreditTransaction.idempotency_key == key,
+        )
+    )
+
+
+def _same_request(existing: CreditTransaction, key: str, digest: str) -> CreditTransaction:
+    if existing.request_hash != digest:
+        raise IdempotencyKeyReused(key)
+    return existing
+
+
+def _digest(operation: str, **params: Any) -> str:
+    canonical = json.dumps({"op": operation, **params}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def new_key() -> str:
+    """A key for a call that needs no retry safety (an API call without Idempotency-Key)."""
+    return f"auto:{uuid.uuid4()}"
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def _check_amount(amount: int, *, allow_zero: bool = False) -> None:
+    smallest = 0 if allow_zero else 1
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ValidationFailed(
+            "amount must be an integer number of credit units",
+            errors=[FieldError("amount", "must be an integer", "int_type")],
+        )
+    if not smallest <= amount <= MAX_AMOUNT:
+        raise ValidationFailed(
+            f"amount must be between {smallest} and {MAX_AMOUNT}",
+            errors=[FieldError("amount", f"must be between {smallest} and {MAX_AMOUNT}")],
+        )
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > 200:
+        raise ValidationFailed(
+            "an idempotency key of 1 to 200 characters is required",
+            errors=[FieldError("idempotency_key", "must be 1 to 200 characters")],
+        )
+
+
+def _kind(kind: TransactionKind | str, *, allowed: tuple[TransactionKind, ...]) -> TransactionKind:
+    try:
+        value = TransactionKind(kind)
+    except ValueError:
+        value = None
+    if value not in allowed:
+        names = ", ".join(allowed)
+        raise ValidationFailed(
+            f"kind must be one of {names}", errors=[FieldError("kind", f"must be one of {names}")]
+        )
+    return value
+
+
+def _public(entry: CreditTransaction) -> CreditTransactionPublic:
+    return CreditTransactionPublic.model_validate(entry)

@@ -1,0 +1,74 @@
+"""Fixtures for the credits tests: real tenants (tenancy) with the module switched on, and
+units of work acting for them, as a request or task would."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+import pytest
+from sqlalchemy.orm import Session
+
+from orion.kernel.activation import ModuleScope
+from orion.kernel.runtime import Runtime
+from orion.kernel.tenancy import TenantContext, set_tenant
+from orion.modules.credits import service
+
+Work = Callable[[TenantContext], AbstractContextManager[Session]]
+
+
+def enable_credits(runtime: Runtime, tenant: TenantContext) -> None:
+    assert tenant.platform_id is not None
+    with runtime.database.unit_of_work() as session:
+        runtime.modules.enable(
+            session, "credits", scope=ModuleScope(tenant.platform_id, tenant.tenant_id)
+        )
+
+
+@pytest.fixture
+def tenant(id_runtime: Runtime, id_make_tenant) -> TenantContext:  # type: ignore[no-untyped-def]
+    """A tenant with the credits module switched on and no credits yet."""
+    made = id_make_tenant(f"Credits {uuid.uuid4().hex[:6]}")
+    enable_credits(id_runtime, made)
+    return made
+
+
+@pytest.fixture
+def work(id_runtime: Runtime) -> Work:
+    """`with work(tenant) as session:` one unit of work acting for the tenant."""
+
+    @contextmanager
+    def unit(tenant: TenantContext) -> Iterator[Session]:
+        with id_runtime.database.unit_of_work() as session:
+            set_tenant(session, tenant)
+            yield session
+
+    return unit
+
+
+@pytest.fixture
+def funded(tenant: TenantContext, work: Work) -> Callable[[int], TenantContext]:
+    """The tenant with `amount` credits granted."""
+
+    def fund(amount: int) -> TenantContext:
+        with work(tenant) as session:
+            service.add(session, tenant, amount=amount, reason="test funds", idempotency_key=key())
+        return tenant
+
+    return fund
+
+
+def key() -> str:
+    return f"test-{uuid.uuid4()}"
+
+
+def balance(work: Work, tenant: TenantContext) -> int:
+    with work(tenant) as session:
+        return service.get_balance(session, tenant)
+
+
+def ledger_is_exact(work: Work, tenant: TenantContext) -> bool:
+    with work(tenant) as session:
+        checks = [c for c in service.verify(session) if c.tenant_id == tenant.tenant_id]
+    return all(check.ok for check in checks)

@@ -1,0 +1,192 @@
+"""The credits API as clients use it: signed in for real, for a real tenant."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from typer.testing import CliRunner
+
+from orion.modules.credits.cli import app as credits_cli
+
+
+@pytest.fixture
+def admin_headers(tenant, make_member, login):  # type: ignore[no-untyped-def]
+    user, password = make_member(tenant, "tenant_admin")
+    return login(user.email, password, tenant_id=tenant.tenant_id)
+
+
+@pytest.fixture
+def grant(id_client, operator_headers, tenant):  # type: ignore[no-untyped-def]
+    def give(amount: int, key: str | None = None, **body: object):
+        headers = dict(operator_headers)
+        if key:
+            headers["Idempotency-Key"] = key
+        return id_client.post(
+            f"/api/v1/admin/credits/tenants/{tenant.tenant_id}/credits",
+            json={"amount": amount, "reason": "test grant", **body},
+            headers=headers,
+        )
+
+    return give
+
+
+def test_operators_grant_and_tenants_see_balance_and_history(
+    id_client, tenant, admin_headers, grant
+):
+    granted = grant(1000, kind="purchase", reference="inv-1")
+    assert granted.status_code == 201, granted.text
+    spent = id_client.post(
+        "/api/v1/credits/deductions",
+        json={"amount": 250, "reference": "job-7", "reason": "export"},
+        headers=admin_headers,
+    )
+    assert spent.status_code == 201, spent.text
+
+    balance = id_client.get("/api/v1/credits/balance", headers=admin_headers).json()
+    assert (balance["balance"], balance["held"]) == (750, 0)
+    own = id_client.get("/api/v1/tenancy/tenant", headers=admin_headers).json()
+    assert own["balance"] == 750
+    history = id_client.get("/api/v1/credits/transactions", headers=admin_headers).json()
+    assert history["count"] == 2
+    assert [(t["kind"], t["amount"]) for t in history["data"]] == [
+        ("deduct", -250),
+        ("purchase", 1000),
+    ]
+    only = id_client.get(
+        "/api/v1/credits/transactions",
+        params={"kind": "deduct", "reference": "job-7"},
+        headers=admin_headers,
+    ).json()
+    assert [t["id"] for t in only["data"]] == [spent.json()["id"]]
+
+
+def test_a_retried_request_with_the_same_idempotency_key_applies_once(
+    id_client, tenant, admin_headers, grant
+):
+    key = f"grant-{uuid.uuid4()}"
+    first, again = grant(500, key), grant(500, key)
+    changed = grant(600, key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"
+    assert id_client.get("/api/v1/credits/balance", headers=admin_headers).json()["balance"] == 500
+
+
+def test_a_deduction_beyond_the_balance_is_a_402_with_the_balance(
+    id_client, tenant, admin_headers, grant
+):
+    grant(100)
+    refused = id_client.post(
+        "/api/v1/credits/deductions", json={"amount": 101}, headers=admin_headers
+    )
+    assert refused.status_code == 402
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (refused.json()["balance"], refused.json()["required"]) == (100, 101)
+    history = id_client.get("/api/v1/credits/transactions", headers=admin_headers).json()
+    assert history["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/credits/deductions", {"amount": -5}, "amount"),
+        ("/api/v1/credits/deductions", {"amount": 0}, "amount"),
+        ("/api/v1/credits/deductions", {"amount": 1.5}, "amount"),
+        ("/api/v1/credits/deductions", {"amount": "12"}, "amount"),
+        ("/api/v1/credits/holds", {"amount": 10, "expires_in_seconds": 0}, "expires_in_seconds"),
+        ("/api/v1/credits/holds/not-a-uuid/settle", {"amount": 1}, "hold_id"),
+        ("/api/v1/credits/refunds", {"transaction_id": "x", "amount": 1}, "transaction_id"),
+        ("/api/v1/credits/settings", {"low_balance_threshold": -1}, "low_balance_threshold"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field(id_client, admin_headers, path, body, field):
+    method = id_client.put if path.endswith("settings") else id_client.post
+    response = method(path, json=body, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert field in {error["field"].split(".")[-1] for error in response.json()["errors"]}
+
+
+def test_operator_input_is_checked_too(id_client, tenant, operator_headers, grant):
+    assert grant(10, kind="refund").status_code == 422
+    assert grant(-10).status_code == 422
+    zero = id_client.post(
+        f"/api/v1/admin/credits/tenants/{tenant.tenant_id}/adjustments",
+        json={"amount": 0, "reason": "nothing"},
+        headers=operator_headers,
+    )
+    assert zero.status_code == 422
+    nobody = id_client.post(
+        f"/api/v1/admin/credits/tenants/{uuid.uuid4()}/credits",
+        json={"amount": 10, "reason": "ghost"},
+        headers=operator_headers,
+    )
+    assert nobody.status_code == 404
+
+
+def test_holds_through_the_api(id_client, admin_headers, grant):
+    grant(1000)
+    hold = id_client.post(
+        "/api/v1/credits/holds",
+        json={"amount": 300, "reference": "call-1"},
+        headers={**admin_headers, "Idempotency-Key": "hold-call-1"},
+    )
+    assert hold.status_code == 201, hold.text
+    hold_id = hold.json()["id"]
+    opened = id_client.get("/api/v1/credits/holds", params={"state": "open"}, headers=admin_headers)
+    assert [h["id"] for h in opened.json()["data"]] == [hold_id]
+    assert id_client.get("/api/v1/credits/balance", headers=admin_headers).json()["held"] == 300
+
+    settled = id_client.post(
+        f"/api/v1/credits/holds/{hold_id}/settle", json={"amount": 120}, headers=admin_headers
+    )
+    assert settled.status_code == 200 and settled.json()["state"] == "settled"
+    late = id_client.post(f"/api/v1/credits/holds/{hold_id}/release", headers=admin_headers)
+    assert late.status_code == 409 and late.json()["state"] == "settled"
+    assert id_client.get("/api/v1/credits/balance", headers=admin_headers).json() == {
+        "tenant_id": hold.json()["tenant_id"],
+        "balance": 880,
+        "held": 0,
+        "low_balance_threshold": None,
+    }
+
+
+def test_staff_read_the_balance_but_cannot_spend(id_client, tenant, make_member, login, grant):
+    grant(100)
+    user, password = make_member(tenant, "staff")
+    staff = login(user.email, password, tenant_id=tenant.tenant_id)
+    assert id_client.get("/api/v1/credits/balance", headers=staff).status_code == 200
+    refused = id_client.post("/api/v1/credits/deductions", json={"amount": 1}, headers=staff)
+    assert refused.status_code == 403 and refused.json()["permission"] == "credits.spend"
+
+
+def test_tenants_without_the_module_are_told_so(id_client, id_make_tenant, make_member, login):
+    other = id_make_tenant()
+    user, password = make_member(other, "tenant_admin")
+    headers = login(user.email, password, tenant_id=other.tenant_id)
+    refused = id_client.get("/api/v1/credits/balance", headers=headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "module_not_enabled"
+    assert id_client.get("/api/v1/tenancy/tenant", headers=headers).json()["balance"] is None
+
+
+def test_the_ledger_check_proves_every_balance(id_runtime, id_client, operator_headers, grant):
+    grant(42)
+    checks = id_client.get("/api/v1/admin/credits/ledger-check", headers=operator_headers)
+    assert checks.status_code == 200 and checks.json()
+    assert all(check["balance"] == check["ledger_sum"] for check in checks.json())
+    wrong = id_client.get(
+        "/api/v1/admin/credits/ledger-check",
+        params={"only_mismatches": True},
+        headers=operator_headers,
+    )
+    assert wrong.json() == []
+
+
+def test_orion_credits_verify(id_runtime, grant, monkeypatch):
+    grant(42)
+    monkeypatch.setenv("ORION_DATABASE_URL", id_runtime.settings.database_url)
+    monkeypatch.setenv("ORION_LOG_JSON", "false")
+    result = CliRunner().invoke(credits_cli, ["verify"])
+    assert result.exit_code == 0, result.output
+    assert "0 mismatch(es)" in result.output

@@ -1,0 +1,57 @@
+"""`credits.balance_low` when a debit crosses the tenant's threshold, `credits.depleted`
+when it reaches zero; each announced once per crossing, in the debiting transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from orion.kernel.errors import OrionError
+from orion.kernel.events import Event
+from orion.modules.credits import service
+from tests.modules.credits.conftest import key
+
+HEARD: list[Event] = []
+
+
+def hear(_session, event: Event) -> None:  # type: ignore[no-untyped-def]
+    HEARD.append(event)
+
+
+@pytest.fixture
+def heard(id_runtime) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
+    """Subscribe a recorder to both events, as a module's transaction handler would be."""
+    path = f"{__name__}:hear"
+    subscriptions = id_runtime.events.in_transaction
+    for name in ("credits.balance_low", "credits.depleted"):
+        subscriptions[name].append((path, "credits"))
+    HEARD.clear()
+    yield HEARD
+    for name in ("credits.balance_low", "credits.depleted"):
+        subscriptions[name].remove((path, "credits"))
+
+
+def test_crossing_the_threshold_and_reaching_zero_are_announced_once(work, funded, heard):
+    tenant = funded(1000)
+    with work(tenant) as session:
+        service.update_settings(session, tenant, low_balance_threshold=300)
+
+    for amount in (600, 150, 100, 150):  # 400, 250 (crossed), 150, 0 (depleted)
+        with work(tenant) as session:
+            service.deduct(session, tenant, amount=amount, idempotency_key=key())
+
+    assert [(e.name, e.tenant_id) for e in heard] == [
+        ("credits.balance_low", tenant.tenant_id),
+        ("credits.depleted", tenant.tenant_id),
+    ]
+    assert (heard[0].balance, heard[0].threshold) == (250, 300)
+
+
+def test_a_refused_debit_announces_nothing(work, funded, heard):
+    tenant = funded(100)
+    with work(tenant) as session:
+        service.update_settings(session, tenant, low_balance_threshold=50)
+    with pytest.raises(OrionError) as refused, work(tenant) as session:
+        service.deduct(session, tenant, amount=500, idempotency_key=key())
+    assert refused.value.code == "insufficient_credits" and heard == []
