@@ -181,8 +181,16 @@ def insert_or_ignore(
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - Orion runs on PostgreSQL and SQLite
         raise NotImplementedError(f"insert_or_ignore on {dialect}")
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-    return session.execute(statement).rowcount == 1
+    table = model.__table__
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*table.primary_key.columns)
+    )
+    # RETURNING says whether a row went in; the rowcount of ON CONFLICT statements does not
+    # say so reliably across drivers.
+    return session.execute(statement).first() is not None
 
 
 # --- after-commit callbacks -------------------------------------------------------------

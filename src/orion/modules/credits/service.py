@@ -12,10 +12,10 @@ result and changes nothing, the same key with other parameters is refused with 4
     release(session, tenant, hold_id)
     get_balance(session, tenant) -> int
 
-Every change of the balance is one conditional UPDATE of the tenant's account row
-(`balance = balance - x WHERE balance >= x`) followed by one ledger insert, in a savepoint:
-concurrent callers are serialised by the row lock and can never overdraw, and a ledger
-insert that loses a race on the idempotency key undoes its own balance change.
+Every change of the balance is one ledger entry, inserted first (it claims the idempotency
+key), and one conditional UPDATE of the tenant's account row (`balance = balance - x WHERE
+balance >= x`) that writes the new balance into the entry: concurrent callers are
+serialised by the row lock and can never overdraw (see "the one way a balance changes").
 
 Functions take the session first; they flush, never commit.
 """
@@ -25,13 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import insert_or_ignore, utcnow
@@ -62,7 +60,6 @@ from orion.modules.tenancy.events import TenantDeleted
 
 log = structlog.get_logger(__name__)
 
-T = TypeVar("T")
 
 DEFAULT_HOLD_LIFETIME = timedelta(minutes=15)
 EXPIRY_BATCH = 1000
@@ -174,26 +171,20 @@ def add(
     """Credit the tenant: a purchase, or a grant (a plan's included credits, a gesture)."""
     kind = _kind(kind, allowed=CREDIT_KINDS)
     _check_amount(amount)
-    digest = _digest("add", kind=kind, amount=amount, reference=reference)
-    return _public(
-        _once(
-            session,
-            tenant,
-            idempotency_key,
-            digest,
-            lambda: _move(
-                session,
-                tenant,
-                kind=kind,
-                amount=amount,
-                key=idempotency_key,
-                digest=digest,
-                reason=reason,
-                reference=reference,
-                actor_id=actor_id,
-            ),
-        )
+    entry = _claim(
+        session,
+        tenant,
+        key=idempotency_key,
+        digest=_digest("add", kind=kind, amount=amount, reference=reference),
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        reference=reference,
+        actor_id=actor_id,
     )
+    if isinstance(entry, dict):
+        _move(session, tenant, entry)
+    return _public(entry)
 
 
 def adjust(
@@ -212,25 +203,19 @@ def adjust(
             errors=[FieldError("amount", "must not be zero")],
         )
     _check_amount(abs(amount))
-    digest = _digest("adjust", amount=amount)
-    return _public(
-        _once(
-            session,
-            tenant,
-            idempotency_key,
-            digest,
-            lambda: _move(
-                session,
-                tenant,
-                kind=TransactionKind.ADJUSTMENT,
-                amount=amount,
-                key=idempotency_key,
-                digest=digest,
-                reason=reason,
-                actor_id=actor_id,
-            ),
-        )
+    entry = _claim(
+        session,
+        tenant,
+        key=idempotency_key,
+        digest=_digest("adjust", amount=amount),
+        kind=TransactionKind.ADJUSTMENT,
+        amount=amount,
+        reason=reason,
+        actor_id=actor_id,
     )
+    if isinstance(entry, dict):
+        _move(session, tenant, entry)
+    return _public(entry)
 
 
 def deduct(
@@ -246,27 +231,21 @@ def deduct(
     """Charge the tenant `amount`, or refuse with 402 (balance and amount) leaving it as it
     was. The charge stays refundable."""
     _check_amount(amount)
-    digest = _digest("deduct", amount=amount, reference=reference)
-    return _public(
-        _once(
-            session,
-            tenant,
-            idempotency_key,
-            digest,
-            lambda: _move(
-                session,
-                tenant,
-                kind=TransactionKind.DEDUCT,
-                amount=-amount,
-                key=idempotency_key,
-                digest=digest,
-                reason=reason,
-                reference=reference,
-                actor_id=actor_id,
-                refundable=amount,
-            ),
-        )
+    entry = _claim(
+        session,
+        tenant,
+        key=idempotency_key,
+        digest=_digest("deduct", amount=amount, reference=reference),
+        kind=TransactionKind.DEDUCT,
+        amount=-amount,
+        reason=reason,
+        reference=reference,
+        actor_id=actor_id,
+        refundable=amount,
     )
+    if isinstance(entry, dict):
+        _move(session, tenant, entry)
+    return _public(entry)
 
 
 def refund(
@@ -282,34 +261,36 @@ def refund(
     """Give back part or all of a charge (a deduction, a settled hold); refunds of one
     charge never add up to more than it (409 otherwise)."""
     _check_amount(amount)
-    digest = _digest("refund", transaction_id=transaction_id, amount=amount)
-
-    def apply() -> CreditTransaction:
-        original = get_transaction(session, tenant, transaction_id)
-        taken = session.execute(
-            update(CreditTransaction)
-            .where(CreditTransaction.id == transaction_id, CreditTransaction.refundable >= amount)
-            .values(refundable=CreditTransaction.refundable - amount)
-            .returning(CreditTransaction.refundable),
-            execution_options={"synchronize_session": False},
-        ).scalar_one_or_none()
-        if taken is None:
-            session.refresh(original)
-            raise NotRefundable(refundable=original.refundable, requested=amount)
-        return _move(
-            session,
-            tenant,
-            kind=TransactionKind.REFUND,
-            amount=amount,
-            key=idempotency_key,
-            digest=digest,
-            reason=reason,
-            reference=original.reference,
-            refund_of_id=transaction_id,
-            actor_id=actor_id,
-        )
-
-    return _public(_once(session, tenant, idempotency_key, digest, apply))
+    original = get_transaction(session, tenant, transaction_id)
+    entry = _claim(
+        session,
+        tenant,
+        key=idempotency_key,
+        digest=_digest("refund", transaction_id=transaction_id, amount=amount),
+        kind=TransactionKind.REFUND,
+        amount=amount,
+        reason=reason,
+        reference=original.reference,
+        refund_of_id=transaction_id,
+        actor_id=actor_id,
+    )
+    if not isinstance(entry, dict):
+        return _public(entry)
+    # One conditional UPDATE takes the amount from what is left to refund: concurrent
+    # refunds of one charge cannot add up to more than it.
+    left = session.execute(
+        update(CreditTransaction)
+        .where(CreditTransaction.id == transaction_id, CreditTransaction.refundable >= amount)
+        .values(refundable=CreditTransaction.refundable - amount)
+        .returning(CreditTransaction.refundable),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if left is None:
+        _unclaim(session, entry)
+        session.refresh(original)
+        raise NotRefundable(refundable=original.refundable, requested=amount)
+    _move(session, tenant, entry)
+    return _public(entry)
 
 
 # -- holds -------------------------------------------------------------------------------------
@@ -329,35 +310,42 @@ def hold(
     whose cost is known later; `settle` or `release` it. Left open past `expires_in`
     (default 15 minutes), it is released by `credits.release_expired_holds`."""
     _check_amount(amount)
-    lifetime = expires_in or DEFAULT_HOLD_LIFETIME
-    digest = _digest("hold", amount=amount, reference=reference)
-
-    def apply() -> CreditTransaction:
-        record = CreditHold(
-            tenant_id=tenant.tenant_id,
-            amount=amount,
-            state=HoldState.OPEN,
-            reason=reason,
-            reference=reference,
-            expires_at=utcnow() + lifetime,
-        )
-        session.add(record)
+    now = utcnow()
+    record = CreditHold(
+        id=uuid.uuid4(),
+        tenant_id=tenant.tenant_id,
+        amount=amount,
+        state=HoldState.OPEN,
+        reason=reason,
+        reference=reference,
+        expires_at=now + (expires_in or DEFAULT_HOLD_LIFETIME),
+        created_at=now,
+        updated_at=now,
+        uncollected=0,
+    )
+    entry = _claim(
+        session,
+        tenant,
+        key=idempotency_key,
+        digest=_digest("hold", amount=amount, reference=reference),
+        kind=TransactionKind.HOLD,
+        amount=-amount,
+        reason=reason,
+        reference=reference,
+        hold_id=record.id,
+    )
+    if not isinstance(entry, dict):
+        assert entry.hold_id is not None
+        return CreditHoldPublic.model_validate(get_hold(session, tenant, entry.hold_id))
+    session.add(record)
+    session.flush()
+    try:
+        _move(session, tenant, entry)
+    except InsufficientCredits:
+        session.delete(record)
         session.flush()
-        return _move(
-            session,
-            tenant,
-            kind=TransactionKind.HOLD,
-            amount=-amount,
-            key=idempotency_key,
-            digest=digest,
-            reason=reason,
-            reference=reference,
-            hold_id=record.id,
-        )
-
-    entry = _once(session, tenant, idempotency_key, digest, apply)
-    assert entry.hold_id is not None
-    return CreditHoldPublic.model_validate(get_hold(session, tenant, entry.hold_id))
+        raise
+    return CreditHoldPublic.model_validate(record)
 
 
 def settle(
@@ -372,12 +360,11 @@ def settle(
     done, so its cost is charged as far as the balance allows.
     """
     _check_amount(amount, allow_zero=True)
-    now = utcnow()
-    closed = {"state": HoldState.SETTLED, "settled_amount": amount, "closed_at": now}
+    closed = {"state": HoldState.SETTLED, "settled_amount": amount, "closed_at": utcnow()}
     held = _close_hold(session, hold_id, HoldState.OPEN, closed)
     if held is None:
         # Expired holds gave their amount back already: nothing is held any more.
-        held = 0 if _close_hold(session, hold_id, HoldState.EXPIRED, closed) else None
+        held = 0 if _close_hold(session, hold_id, HoldState.EXPIRED, closed) is not None else None
     if held is None:
         record = get_hold(session, tenant, hold_id)
         if record.state == HoldState.SETTLED and record.settled_amount == amount:
@@ -389,21 +376,23 @@ def settle(
         change = held - amount  # the unused part goes back
     else:
         extra = amount - held
-        charged = _charge_up_to(session, tenant, extra)
+        charged = _coverable(session, tenant, extra)
         uncollected = extra - charged
         change = -charged
-    _move(
+    entry = _claim(
         session,
         tenant,
-        kind=TransactionKind.SETTLE,
-        amount=change,
         key=f"hold:{hold_id}:settle",
         digest=_digest("settle", hold_id=hold_id, amount=amount),
+        kind=TransactionKind.SETTLE,
+        amount=change,
         reason=f"settled at {amount}",
         hold_id=hold_id,
         refundable=amount - uncollected,
         details={"held": held, "cost": amount, "uncollected": uncollected},
     )
+    if isinstance(entry, dict):
+        _move(session, tenant, entry)
     if uncollected:
         session.execute(
             update(CreditHold).where(CreditHold.id == hold_id).values(uncollected=uncollected),
@@ -466,16 +455,18 @@ def _close_hold(
 def _give_back(
     session: Session, tenant: TenantContext, hold_id: uuid.UUID, held: int, *, reason: str
 ) -> None:
-    _move(
+    entry = _claim(
         session,
         tenant,
-        kind=TransactionKind.RELEASE,
-        amount=held,
         key=f"hold:{hold_id}:release",
         digest=_digest("release", hold_id=hold_id),
+        kind=TransactionKind.RELEASE,
+        amount=held,
         reason=reason,
         hold_id=hold_id,
     )
+    if isinstance(entry, dict):
+        _move(session, tenant, entry)
 
 
 def _reload(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHold:
@@ -540,41 +531,25 @@ def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
 
 
 # -- the one way a balance changes -------------------------------------------------------------
+#
+# 1. `_claim` inserts the ledger entry first, keyed by (tenant, idempotency key), with
+#    INSERT ... ON CONFLICT DO NOTHING: a retry, or a concurrent twin (PostgreSQL makes it
+#    wait for the first to commit), finds the key taken and gets the first result instead.
+# 2. `_move` changes the account's balance by the entry's amount, a debit only where the
+#    balance covers it, and writes the resulting balance into the entry: on PostgreSQL one
+#    statement (a data-modifying CTE), so the account row, the one hot row every caller of
+#    a tenant queues on, stays locked only until the commit that follows.
+# 3. A debit the balance does not cover deletes its own entry and raises 402.
 
 
-def _once(
-    session: Session,
-    tenant: TenantContext,
-    key: str,
-    digest: str,
-    apply: Callable[[], CreditTransaction],
-) -> CreditTransaction:
-    """Run `apply` in a savepoint unless `key` was used already: then return that first
-    result, or refuse it when it was used for another request. A concurrent call with the
-    same key that commits first makes this one's insert fail; its savepoint (and balance
-    change) is rolled back and the winner's result returned."""
-    _check_key(key)
-    existing = _by_key(session, tenant, key)
-    if existing is not None:
-        return _same_request(existing, key, digest)
-    try:
-        with session.begin_nested():
-            return apply()
-    except IntegrityError:
-        existing = _by_key(session, tenant, key)
-        if existing is None:
-            raise
-        return _same_request(existing, key, digest)
-
-
-def _move(
+def _claim(
     session: Session,
     tenant: TenantContext,
     *,
-    kind: TransactionKind,
-    amount: int,
     key: str,
     digest: str,
+    kind: TransactionKind,
+    amount: int,
     reason: str | None = None,
     reference: str | None = None,
     hold_id: uuid.UUID | None = None,
@@ -582,40 +557,92 @@ def _move(
     actor_id: uuid.UUID | None = None,
     refundable: int = 0,
     details: dict[str, Any] | None = None,
-) -> CreditTransaction:
-    """Change the balance by `amount` (a debit only when it is covered) and append the
-    ledger entry saying so; announce a balance that fell below the threshold or to zero."""
-    threshold: int | None = None
+) -> dict[str, Any] | CreditTransaction:
+    """The new entry's values (to be `_move`d), or the entry already holding `key`."""
+    _check_key(key)
+    entry: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant.tenant_id,
+        "kind": str(kind),
+        "amount": amount,
+        "balance_after": 0,  # filled in by _move
+        "refundable": refundable,
+        "reason": reason,
+        "reference": reference,
+        "hold_id": hold_id,
+        "refund_of_id": refund_of_id,
+        "actor_id": actor_id,
+        "idempotency_key": key,
+        "request_hash": digest,
+        "details": details,
+        "created_at": utcnow(),
+    }
+    if insert_or_ignore(session, CreditTransaction, entry, unique=("tenant_id", "idempotency_key")):
+        return entry
+    existing = session.scalar(
+        select(CreditTransaction).where(
+            CreditTransaction.tenant_id == tenant.tenant_id,
+            CreditTransaction.idempotency_key == key,
+        )
+    )
+    assert existing is not None  # the key's owner committed before our insert gave way
+    if existing.request_hash != digest:
+        raise IdempotencyKeyReused(key)
+    return existing
+
+
+def _unclaim(session: Session, entry: dict[str, Any]) -> None:
+    session.execute(
+        delete(CreditTransaction).where(CreditTransaction.id == entry["id"]),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _move(session: Session, tenant: TenantContext, entry: dict[str, Any]) -> None:
+    """Apply the claimed entry's amount to the balance (see above); 402 when a debit is not
+    covered, after deleting the entry."""
+    amount = entry["amount"]
     if amount > 0:
         _ensure_account(session, tenant)
-        balance, threshold = _change(session, tenant, amount)
-    elif amount < 0:
-        changed = _debit(session, tenant, -amount)
-        if changed is None:
-            raise InsufficientCredits(balance=get_balance(session, tenant), required=-amount)
-        balance, threshold = changed
-    else:
-        balance = get_balance(session, tenant)
-    entry = CreditTransaction(
-        tenant_id=tenant.tenant_id,
-        kind=kind,
-        amount=amount,
-        balance_after=balance,
-        refundable=refundable,
-        reason=reason,
-        reference=reference,
-        hold_id=hold_id,
-        refund_of_id=refund_of_id,
-        actor_id=actor_id,
-        idempotency_key=key,
-        request_hash=digest,
-        details=details,
-    )
-    session.add(entry)
-    session.flush()
+    moved = _apply(session, tenant, entry["id"], amount)
+    if moved is None:
+        _unclaim(session, entry)
+        raise InsufficientCredits(balance=get_balance(session, tenant), required=-amount)
+    balance, threshold = moved
+    entry["balance_after"] = balance
     if amount < 0:
         _announce(session, tenant, before=balance - amount, after=balance, threshold=threshold)
-    return entry
+
+
+def _apply(
+    session: Session, tenant: TenantContext, entry_id: uuid.UUID, amount: int
+) -> tuple[int, int | None] | None:
+    account = CreditAccount.__table__
+    ledger = CreditTransaction.__table__
+    covered = [account.c.tenant_id == tenant.tenant_id]
+    if amount < 0:
+        covered.append(account.c.balance >= -amount)
+    change = (
+        update(account)
+        .where(*covered)
+        .values(balance=account.c.balance + amount, updated_at=utcnow())
+        .returning(account.c.balance, account.c.low_balance_threshold, account.c.tenant_id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        moved = change.cte("moved")
+        row = session.execute(
+            update(ledger)
+            .where(ledger.c.id == entry_id, ledger.c.tenant_id == moved.c.tenant_id)
+            .values(balance_after=moved.c.balance)
+            .returning(ledger.c.balance_after, moved.c.low_balance_threshold)
+        ).one_or_none()
+        return (row[0], row[1]) if row else None
+    # SQLite has no data-modifying CTEs; its writers are serialised anyway.
+    row = session.execute(change).one_or_none()
+    if row is None:
+        return None
+    session.execute(update(ledger).where(ledger.c.id == entry_id).values(balance_after=row[0]))
+    return row[0], row[1]
 
 
 def _ensure_account(session: Session, tenant: TenantContext) -> None:
@@ -627,30 +654,7 @@ def _ensure_account(session: Session, tenant: TenantContext) -> None:
     )
 
 
-def _change(session: Session, tenant: TenantContext, amount: int) -> tuple[int, int | None]:
-    row = session.execute(
-        update(CreditAccount)
-        .where(CreditAccount.tenant_id == tenant.tenant_id)
-        .values(balance=CreditAccount.balance + amount, updated_at=utcnow())
-        .returning(CreditAccount.balance, CreditAccount.low_balance_threshold),
-        execution_options={"synchronize_session": False},
-    ).one()
-    return row[0], row[1]
-
-
-def _debit(session: Session, tenant: TenantContext, amount: int) -> tuple[int, int | None] | None:
-    """Take `amount` if the balance covers it: one statement, so no caller can overdraw."""
-    row = session.execute(
-        update(CreditAccount)
-        .where(CreditAccount.tenant_id == tenant.tenant_id, CreditAccount.balance >= amount)
-        .values(balance=CreditAccount.balance - amount, updated_at=utcnow())
-        .returning(CreditAccount.balance, CreditAccount.low_balance_threshold),
-        execution_options={"synchronize_session": False},
-    ).one_or_none()
-    return (row[0], row[1]) if row else None
-
-
-def _charge_up_to(session: Session, tenant: TenantContext, amount: int) -> int:
+def _coverable(session: Session, tenant: TenantContext, amount: int) -> int:
     """How much of `amount` the balance can still cover (the rest goes uncollected). Locks
     the account row first so that the amount read is the amount taken."""
     balance = session.scalar(
@@ -670,24 +674,6 @@ def _announce(
         publish(session, Depleted(tenant_id=tenant.tenant_id))
 
 
-# -- idempotency -------------------------------------------------------------------------------
-
-
-def _by_key(session: Session, tenant: TenantContext, key: str) -> CreditTransaction | None:
-    return session.scalar(
-        select(CreditTransaction).where(
-            CreditTransaction.tenant_id == tenant.tenant_id,
-            CreditTransaction.idempotency_key == key,
-        )
-    )
-
-
-def _same_request(existing: CreditTransaction, key: str, digest: str) -> CreditTransaction:
-    if existing.request_hash != digest:
-        raise IdempotencyKeyReused(key)
-    return existing
-
-
 def _digest(operation: str, **params: Any) -> str:
     canonical = json.dumps({"op": operation, **params}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -696,6 +682,12 @@ def _digest(operation: str, **params: Any) -> str:
 def new_key() -> str:
     """A key for a call that needs no retry safety (an API call without Idempotency-Key)."""
     return f"auto:{uuid.uuid4()}"
+
+
+def _public(entry: dict[str, Any] | CreditTransaction) -> CreditTransactionPublic:
+    if isinstance(entry, dict):
+        return CreditTransactionPublic.model_validate(entry)
+    return CreditTransactionPublic.model_validate(entry)
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -734,7 +726,3 @@ def _kind(kind: TransactionKind | str, *, allowed: tuple[TransactionKind, ...]) 
             f"kind must be one of {names}", errors=[FieldError("kind", f"must be one of {names}")]
         )
     return value
-
-
-def _public(entry: CreditTransaction) -> CreditTransactionPublic:
-    return CreditTransactionPublic.model_validate(entry)
