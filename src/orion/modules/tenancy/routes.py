@@ -118,7 +118,11 @@ def list_stores(
 
 
 @api.post(
-    "/stores", status_code=status.HTTP_201_CREATED, response_model=StorePublic, responses=CONFLICT
+    "/stores",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StorePublic,
+    # 402: the tenant's plan allows no more stores (when billing is on).
+    responses={**CONFLICT, **problem_responses(402)},
 )
 def create_store(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: StoreCreate

@@ -25,6 +25,7 @@ from orion.kernel.activation import DEFAULT_PLATFORM_ID
 from orion.kernel.db import utcnow
 from orion.kernel.errors import FieldError, OrionError, ValidationFailed
 from orion.kernel.events import publish
+from orion.kernel.limits import check_limit
 from orion.kernel.models import ModuleState
 from orion.kernel.modules import Registry
 from orion.kernel.pagination import Page, paginate
@@ -525,8 +526,16 @@ def _store_code_conflict(code: str) -> StoreCodeTaken:
 
 
 def create_store(session: Session, tenant: TenantContext, *, data: StoreCreate) -> Store:
+    """Create a store; refused (402 plan_limit_reached) when the tenant's plan, if a module
+    provides `usage_limits` (billing), allows no more stores."""
     with _scoped(session, tenant):
         _store_code_taken(session, tenant, data.code)
+        # Serialised per tenant, so two stores created at once cannot both take the last slot.
+        _lock_tenant(session, tenant.tenant_id)
+        stores = session.scalar(
+            select(func.count(Store.id)).where(Store.tenant_id == tenant.tenant_id)
+        )
+        check_limit(session, tenant, "stores", current=stores or 0)
         store = Store(
             tenant_id=tenant.tenant_id, name=data.name, code=data.code, is_active=data.is_active
         )

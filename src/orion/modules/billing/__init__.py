@@ -1,0 +1,41 @@
+"""billing: subscription plans and their limits, each tenant's subscription (trials,
+upgrades and downgrades with proration, cancellation), included credits per period,
+Stripe (customers, subscriptions, Checkout, webhooks) and usage counters.
+
+Provides the kernel's `usage_limits`: other modules ask `orion.kernel.limits` whether one
+more store (product, order) fits the tenant's plan, without importing billing.
+"""
+
+from orion.kernel.modules import ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.modules.billing.settings import BillingSettings
+
+definition = ModuleDefinition(
+    code="billing",
+    name="Billing",
+    version="1.0.0",
+    tier=Tier.OPTIONAL,
+    description="Subscription plans and limits, subscriptions, trials, Stripe sync, usage",
+    requires=("tenancy", "credits"),
+    models="orion.modules.billing.models",
+    routers={
+        "api": "orion.modules.billing.routes:api",
+        "admin": "orion.modules.billing.routes:admin",
+        "public": "orion.modules.billing.routes:public",
+    },
+    permissions=(
+        Permission("billing.read", "See the plan, subscription and usage", roles=("tenant_admin",)),
+        Permission(
+            "billing.manage", "Subscribe, change plan, cancel, pay", roles=("tenant_admin",)
+        ),
+    ),
+    # Deployment-wide: ORION_MODULES__BILLING__STRIPE_API_KEY=... and so on.
+    settings=BillingSettings,
+    tasks_path="orion.modules.billing.tasks",
+    scheduled_tasks=(
+        ScheduledTask("billing.reset_period_counters", cron="5 0 * * *", queue="scheduled"),
+        ScheduledTask("billing.check_trial_expirations", cron="0 1 * * *", queue="scheduled"),
+        ScheduledTask("billing.sync_stripe_status", cron="30 * * * *", queue="scheduled"),
+        ScheduledTask("billing.cleanup_stale_subscriptions", cron="0 3 * * 0", queue="scheduled"),
+    ),
+    provides={"usage_limits": "orion.modules.billing.service:usage_limits"},
+)

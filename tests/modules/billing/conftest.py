@@ -1,0 +1,160 @@
+"""Fixtures for the billing tests: a Stripe-compatible server on loopback, the module's
+settings pointing the real SDK at it, tenants with billing on, plans and signed-in members.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from orion.kernel.activation import ModuleScope
+from orion.kernel.models import TaskRun
+from orion.kernel.runtime import Runtime
+from orion.kernel.tenancy import TenantContext, all_tenants
+from tests.helpers import wait_for
+from tests.modules.billing import stripe_server
+from tests.modules.billing.stripe_server import FakeStripe
+from tests.modules.tenancy.support import signed_in
+
+API = "/api/v1/billing"
+ADMIN = "/api/v1/admin/billing"
+WEBHOOK = "/api/v1/public/billing/stripe/webhook"
+
+
+@pytest.fixture
+def make_tenant(id_make_tenant):  # type: ignore[no-untyped-def]
+    return id_make_tenant
+
+
+@pytest.fixture(scope="session")
+def stripe_fake() -> Iterator[FakeStripe]:
+    server, fake = stripe_server.start()
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def stripe_api(stripe_fake: FakeStripe) -> Iterator[FakeStripe]:
+    stripe_fake.fail_with = None
+    yield stripe_fake
+    stripe_fake.fail_with = None
+
+
+@pytest.fixture(autouse=True)
+def billing_settings(id_runtime: Runtime, stripe_fake: FakeStripe, monkeypatch) -> dict[str, Any]:
+    """Stripe configured (the loopback server) for every billing test; a test that wants
+    billing without Stripe drops the key."""
+    values: dict[str, Any] = {
+        "stripe_api_key": stripe_server.API_KEY,
+        "stripe_webhook_secret": stripe_server.WEBHOOK_SECRET,
+        "stripe_api_base": stripe_fake.url,
+        "stripe_max_retries": 0,
+        "stripe_timeout_seconds": 5,
+    }
+    monkeypatch.setitem(id_runtime.settings.modules, "billing", values)
+    return values
+
+
+@pytest.fixture
+def without_stripe(id_runtime: Runtime, billing_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(
+        id_runtime.settings.modules, "billing", {"stripe_webhook_secret": "whsec_x"}
+    )
+
+
+@pytest.fixture(scope="session")
+def operator(id_runtime: Runtime) -> dict[str, str]:
+    from orion.modules.auth import service as auth
+
+    with id_runtime.database.unit_of_work() as session:
+        user = auth.create_user(
+            session,
+            email=f"billing-operator-{uuid.uuid4().hex[:8]}@example.com",
+            password="Operator-Pass-1",
+            is_superadmin=True,
+        )
+    return signed_in(id_runtime, user.id)
+
+
+@dataclass
+class Member:
+    tenant: TenantContext
+    user_id: uuid.UUID
+    headers: dict[str, str]
+
+
+def enable_billing(runtime: Runtime, tenant: TenantContext) -> None:
+    assert tenant.platform_id is not None
+    with runtime.database.unit_of_work() as session:
+        runtime.modules.enable(
+            session, "billing", scope=ModuleScope(tenant.platform_id, tenant.tenant_id)
+        )
+
+
+@pytest.fixture
+def member(id_runtime, make_tenant, make_member) -> Callable[..., Member]:  # type: ignore[no-untyped-def]
+    """`member(tenant=None, role="tenant_admin", billing=True)`: a signed-in member of a
+    new tenant (on the default platform) with billing on."""
+
+    def make(
+        tenant: TenantContext | None = None, role: str = "tenant_admin", billing: bool = True
+    ) -> Member:
+        tenant = tenant or make_tenant()
+        if billing:
+            enable_billing(id_runtime, tenant)
+        user, _ = make_member(tenant, role=role)
+        return Member(tenant, user.id, signed_in(id_runtime, user.id, tenant.tenant_id))
+
+    return make
+
+
+@pytest.fixture
+def make_plan(id_runtime: Runtime):  # type: ignore[no-untyped-def]
+    """A plan on a platform of its own (each test its own, so default plans never clash)
+    unless `platform_id` is given; returns its public form."""
+    from orion.kernel.activation import DEFAULT_PLATFORM_ID
+    from orion.modules.billing import service
+    from orion.modules.billing.schemas import SubscriptionPlanCreate, SubscriptionPlanPublic
+
+    def make(platform_id: uuid.UUID = DEFAULT_PLATFORM_ID, **fields: Any) -> SubscriptionPlanPublic:
+        values: dict[str, Any] = {
+            "code": f"plan-{uuid.uuid4().hex[:8]}",
+            "name": "Pro",
+            "price_amount": 3000,
+            "currency": "EUR",
+            "interval": "month",
+            "trial_days": 0,
+            "limits": {"stores": 3, "orders_per_month": 100},
+            "included_credits": 500,
+            "stripe_price_id": f"price_{uuid.uuid4().hex[:10]}",
+        }
+        values.update(fields)
+        with id_runtime.database.unit_of_work() as session:
+            plan = service.create_plan(session, platform_id, data=SubscriptionPlanCreate(**values))
+            return SubscriptionPlanPublic.model_validate(plan)
+
+    return make
+
+
+def stored(runtime: Runtime, model: Any, *where: Any) -> list[Any]:
+    with runtime.database.unit_of_work() as session, all_tenants(session):
+        return list(session.scalars(select(model).where(*where)))
+
+
+def run_task(runtime: Runtime, name: str, **kwargs: Any) -> None:
+    """Send a task to the embedded worker and wait until it has run."""
+    assert runtime.celery is not None
+    result = runtime.celery.send_task(name, kwargs=kwargs)
+
+    def finished() -> bool:
+        runs = stored(runtime, TaskRun, TaskRun.task_id == result.id)
+        return bool(runs) and runs[-1].state in ("succeeded", "failed", "skipped")
+
+    assert wait_for(finished), f"{name} did not run"
+    runs = stored(runtime, TaskRun, TaskRun.task_id == result.id)
+    assert runs[-1].state == "succeeded", runs[-1].error
