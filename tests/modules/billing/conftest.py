@@ -158,3 +158,27 @@ def run_task(runtime: Runtime, name: str, **kwargs: Any) -> None:
     assert wait_for(finished), f"{name} did not run"
     runs = stored(runtime, TaskRun, TaskRun.task_id == result.id)
     assert runs[-1].state == "succeeded", runs[-1].error
+
+
+def run_twice(runtime: Runtime, name: str) -> None:
+    """Send the task twice at once (the embedded worker runs two at a time), wait for both,
+    then once more: what it does must be done once."""
+    assert runtime.celery is not None
+    results = [runtime.celery.send_task(name) for _ in range(2)]
+
+    def finished() -> bool:
+        runs = stored(runtime, TaskRun, TaskRun.task_id.in_([r.id for r in results]))
+        return len(runs) == 2 and all(r.state in ("succeeded", "failed") for r in runs)
+
+    assert wait_for(finished), f"{name} did not run"
+    runs = stored(runtime, TaskRun, TaskRun.task_id.in_([r.id for r in results]))
+    assert [r.state for r in runs] == ["succeeded", "succeeded"], [r.error for r in runs]
+    run_task(runtime, name)
+
+
+def change(runtime: Runtime, model: Any, *where: Any, **values: Any) -> None:
+    """Set up a row as time would have left it (a period ended, a trial over)."""
+    from sqlalchemy import update
+
+    with runtime.database.unit_of_work() as session, all_tenants(session):
+        session.execute(update(model).where(*where).values(**values))

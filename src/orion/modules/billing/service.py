@@ -659,6 +659,8 @@ def grant_period_credits(session: Session, subscription: UserSubscription) -> bo
     The row is claimed first (`credits_granted_for` moves to the period's start only if it
     was before it), and the credits ledger is idempotent by key besides, so a retried task
     or a webhook delivered twice grants nothing more. True when credits were granted now.
+    The ledger key names the day the period starts: a period of the same subscription
+    starting the same day as an earlier one (cancel and subscribe again) earns nothing more.
     """
     plan = get_plan(session, subscription.plan_id)
     period_start = subscription.current_period_start

@@ -1,0 +1,211 @@
+"""The scheduled tasks, run by the worker: each does its work once, however often it runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from orion.kernel.db import utcnow
+from orion.kernel.limits import consume_counter
+from orion.kernel.pagination import Page
+from orion.kernel.tenancy import set_tenant
+from orion.modules.billing.models import StripeEvent, UsageCounter, UserSubscription
+from orion.modules.billing.periods import month_start
+from orion.modules.credits import service as credits
+from tests.modules.billing import stripe_server
+from tests.modules.billing.conftest import API, change, run_twice, stored
+
+pytestmark = pytest.mark.usefixtures("id_worker")
+
+
+def balance(runtime, tenant) -> int:  # type: ignore[no-untyped-def]
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        return credits.get_balance(session, tenant)
+
+
+def grants(runtime, tenant) -> int:  # type: ignore[no-untyped-def]
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        rows, _ = credits.list_transactions(session, tenant, page=Page(limit=500))
+        return sum(1 for row in rows if row.kind == "grant")
+
+
+def subscription_of(runtime, tenant) -> UserSubscription:  # type: ignore[no-untyped-def]
+    return stored(runtime, UserSubscription, UserSubscription.tenant_id == tenant.tenant_id)[0]
+
+
+def subscribe(client, admin, plan) -> dict:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def count_orders(runtime, tenant, amount: int = 1) -> int | None:  # type: ignore[no-untyped-def]
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        return consume_counter(session, tenant, "orders_per_month", amount=amount)
+
+
+@pytest.mark.usefixtures("without_stripe")
+def test_reset_period_counters_starts_last_months_counters_again_once(
+    id_client, id_runtime, member, make_plan
+):
+    admin = member()
+    subscribe(id_client, admin, make_plan(limits={"orders_per_month": 100}))
+    assert count_orders(id_runtime, admin.tenant, 5) == 5
+    last_month = month_start(month_start(utcnow()) - timedelta(days=1))
+    mine = UsageCounter.tenant_id == admin.tenant.tenant_id
+    change(id_runtime, UsageCounter, mine, period_start=last_month)
+
+    run_twice(id_runtime, "billing.reset_period_counters")
+    counter = stored(id_runtime, UsageCounter, mine)[0]
+    assert counter.used == 0 and counter.period_start == month_start(utcnow())
+    assert count_orders(id_runtime, admin.tenant, 2) == 2
+    run_twice(id_runtime, "billing.reset_period_counters")
+    assert stored(id_runtime, UsageCounter, mine)[0].used == 2  # this month's: kept
+
+
+@pytest.mark.usefixtures("without_stripe")
+def test_reset_period_counters_rolls_an_ended_period_and_grants_its_credits_once(
+    id_client, id_runtime, member, make_plan
+):
+    admin = member()
+    subscribe(id_client, admin, make_plan(included_credits=100))
+    assert balance(id_runtime, admin.tenant) == 100
+    now = utcnow()
+    old_start = now - timedelta(days=40)
+    mine = UserSubscription.tenant_id == admin.tenant.tenant_id
+    change(
+        id_runtime,
+        UserSubscription,
+        mine,
+        current_period_start=old_start,
+        current_period_end=now - timedelta(days=10),
+        credits_granted_for=old_start,
+    )
+    run_twice(id_runtime, "billing.reset_period_counters")
+    subscription = subscription_of(id_runtime, admin.tenant)
+    assert subscription.current_period_start <= now < subscription.current_period_end
+    assert subscription.current_period_start > old_start
+    assert balance(id_runtime, admin.tenant) == 200
+    assert grants(id_runtime, admin.tenant) == 2
+
+
+@pytest.mark.usefixtures("without_stripe")
+def test_reset_period_counters_ends_subscriptions_cancelled_at_period_end(
+    id_client, id_runtime, member, make_plan
+):
+    admin = member()
+    subscribe(id_client, admin, make_plan(included_credits=0))
+    id_client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
+    mine = UserSubscription.tenant_id == admin.tenant.tenant_id
+    change(id_runtime, UserSubscription, mine, current_period_end=utcnow() - timedelta(hours=1))
+    run_twice(id_runtime, "billing.reset_period_counters")
+    subscription = subscription_of(id_runtime, admin.tenant)
+    assert subscription.status == "canceled" and subscription.ended_at is not None
+
+
+@pytest.mark.usefixtures("without_stripe")
+def test_check_trial_expirations_converts_or_expires_each_trial_once(
+    id_client, id_runtime, member, make_plan
+):
+    plan = make_plan(trial_days=14, included_credits=70)
+    paying, leaving = member(), member()
+    for admin in (paying, leaving):
+        subscribe(id_client, admin, plan)
+        assert balance(id_runtime, admin.tenant) == 70  # the trial's own credits
+    # Credits are granted once per subscription and day a period starts: the trial began
+    # today, so its paid period must start on another day to earn its own.
+    ended = utcnow() - timedelta(hours=26)
+    started = ended - timedelta(days=14)
+    change(
+        id_runtime,
+        UserSubscription,
+        UserSubscription.tenant_id.in_([paying.tenant.tenant_id, leaving.tenant.tenant_id]),
+        current_period_start=started,
+        credits_granted_for=started,
+        trial_end=ended,
+        current_period_end=ended,
+    )
+    change(
+        id_runtime,
+        UserSubscription,
+        UserSubscription.tenant_id == paying.tenant.tenant_id,
+        has_payment_method=True,
+    )
+    run_twice(id_runtime, "billing.check_trial_expirations")
+    converted = subscription_of(id_runtime, paying.tenant)
+    assert converted.status == "active"
+    assert converted.current_period_start == ended
+    assert balance(id_runtime, paying.tenant) == 140
+    assert grants(id_runtime, paying.tenant) == 2
+    expired = subscription_of(id_runtime, leaving.tenant)
+    assert expired.status == "expired" and expired.ended_at == ended
+    assert balance(id_runtime, leaving.tenant) == 70
+
+
+def test_sync_stripe_status_applies_what_stripe_says_and_asks_once(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    admin = member()
+    body = subscribe(id_client, admin, make_plan())
+    remote_id = body["stripe_subscription_id"]
+    stripe_api.set_status(remote_id, "past_due")  # a webhook that never came
+    run_twice(id_runtime, "billing.sync_stripe_status")
+    subscription = subscription_of(id_runtime, admin.tenant)
+    assert subscription.status == "past_due" and subscription.past_due_since is not None
+    reads = [
+        p for p in stripe_api.requests if p[0] == "GET" and p[1] == f"/v1/subscriptions/{remote_id}"
+    ]
+    assert len(reads) == 1
+
+
+def test_cleanup_expires_subscriptions_past_due_too_long_and_cancels_them_once(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    admin = member()
+    body = subscribe(id_client, admin, make_plan())
+    remote_id = body["stripe_subscription_id"]
+    change(
+        id_runtime,
+        UserSubscription,
+        UserSubscription.tenant_id == admin.tenant.tenant_id,
+        status="past_due",
+        past_due_since=utcnow() - timedelta(days=15),
+    )
+    recent = member()
+    subscribe(id_client, recent, make_plan())
+    change(
+        id_runtime,
+        UserSubscription,
+        UserSubscription.tenant_id == recent.tenant.tenant_id,
+        status="past_due",
+        past_due_since=utcnow() - timedelta(days=2),
+    )
+    old_event = stripe_server.event("charge.refunded", {"id": "ch_old"})
+    with id_runtime.database.unit_of_work() as session:
+        session.add(
+            StripeEvent(
+                stripe_event_id=old_event["id"],
+                type=old_event["type"],
+                created=old_event["created"],
+                payload=old_event,
+                state="processed",
+                received_at=utcnow() - timedelta(days=120),
+            )
+        )
+    run_twice(id_runtime, "billing.cleanup_stale_subscriptions")
+    assert subscription_of(id_runtime, admin.tenant).status == "expired"
+    assert subscription_of(id_runtime, recent.tenant).status == "past_due"
+    cancels = [
+        p
+        for p in stripe_api.requests
+        if p[0] == "DELETE" and p[1] == f"/v1/subscriptions/{remote_id}"
+    ]
+    assert len(cancels) == 1
+    assert stripe_api.subscriptions[remote_id]["status"] == "canceled"
+    assert stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == old_event["id"]) == []

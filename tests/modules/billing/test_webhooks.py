@@ -1,0 +1,239 @@
+"""Stripe webhooks: signed on the raw body, stored once, processed once, never backwards."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+from orion.modules.billing import webhooks
+from orion.modules.billing.models import StripeEvent, UserSubscription
+from tests.helpers import wait_for
+from tests.modules.billing import stripe_server
+from tests.modules.billing.conftest import API, WEBHOOK, stored
+
+pytestmark = pytest.mark.usefixtures("id_worker")
+
+
+def deliver(client, event: dict, *, secret: str = stripe_server.WEBHOOK_SECRET, timestamp=None):  # type: ignore[no-untyped-def]
+    payload = json.dumps(event).encode()
+    return client.post(
+        WEBHOOK,
+        content=payload,
+        headers={
+            "Stripe-Signature": stripe_server.signature(payload, secret, timestamp),
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def event_row(runtime, event_id: str) -> StripeEvent | None:  # type: ignore[no-untyped-def]
+    rows = stored(runtime, StripeEvent, StripeEvent.stripe_event_id == event_id)
+    return rows[0] if rows else None
+
+
+def processed(runtime, event_id: str) -> bool:  # type: ignore[no-untyped-def]
+    row = event_row(runtime, event_id)
+    return row is not None and row.state in ("processed", "ignored", "failed")
+
+
+def subscription_of(runtime, tenant) -> UserSubscription:  # type: ignore[no-untyped-def]
+    return stored(runtime, UserSubscription, UserSubscription.tenant_id == tenant.tenant_id)[0]
+
+
+@pytest.fixture
+def stripe_subscriber(id_client, member, make_plan, stripe_api):  # type: ignore[no-untyped-def]
+    """A tenant subscribed through Stripe (active), and its Stripe subscription."""
+    admin = member()
+    plan = make_plan()
+    body = id_client.post(
+        f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
+    ).json()
+    return admin, stripe_api.subscriptions[body["stripe_subscription_id"]]
+
+
+def test_a_payload_not_signed_with_the_endpoint_secret_is_refused(id_client, id_runtime):
+    event = stripe_server.event("customer.subscription.updated", {"id": "sub_x"})
+    forged = deliver(id_client, event, secret="whsec_someone_else")
+    assert forged.status_code == 400
+    assert forged.json()["code"] == "webhook_signature_invalid"
+    unsigned = id_client.post(WEBHOOK, content=json.dumps(event).encode())
+    assert unsigned.status_code == 400
+    stale = deliver(id_client, event, timestamp=int(time.time()) - 3600)
+    assert stale.status_code == 400
+    # Signed over other bytes than the ones sent: one space added after signing.
+    payload = json.dumps(event).encode()
+    header = stripe_server.signature(payload)
+    tampered = id_client.post(WEBHOOK, content=payload + b" ", headers={"Stripe-Signature": header})
+    assert tampered.status_code == 400
+    assert event_row(id_runtime, event["id"]) is None
+
+
+def test_a_signed_payload_that_is_not_an_event_is_malformed(id_client, id_runtime):
+    for payload in (b"not json", json.dumps({"id": "evt_1", "type": "x"}).encode()):
+        response = id_client.post(
+            WEBHOOK, content=payload, headers={"Stripe-Signature": stripe_server.signature(payload)}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "webhook_malformed"
+
+
+def test_an_event_delivered_twice_is_stored_and_processed_once(
+    id_client, id_runtime, stripe_subscriber
+):
+    admin, remote = stripe_subscriber
+    remote = {**remote, "status": "past_due"}
+    event = stripe_server.event("customer.subscription.updated", remote)
+    first = deliver(id_client, event)
+    assert first.status_code == 200 and first.json()["duplicate"] is False
+    second = deliver(id_client, event)
+    assert second.status_code == 200 and second.json()["duplicate"] is True
+    assert wait_for(lambda: processed(id_runtime, event["id"]))
+    time.sleep(0.3)  # a second processing task, if one were sent, would have run by now
+    row = event_row(id_runtime, event["id"])
+    assert row is not None and row.state == "processed" and row.attempts == 1
+    assert row.tenant_id == admin.tenant.tenant_id
+    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+
+
+def test_the_same_event_delivered_at_the_same_moment_is_processed_once(
+    id_client, id_runtime, stripe_subscriber
+):
+    admin, remote = stripe_subscriber
+    event = stripe_server.event(
+        "invoice.payment_failed", {"id": "in_1", "object": "invoice", "subscription": remote["id"]}
+    )
+    barrier = threading.Barrier(6)
+    answers: list[int] = []
+    duplicates: list[bool] = []
+
+    def post() -> None:
+        barrier.wait()
+        response = deliver(id_client, event)
+        answers.append(response.status_code)
+        duplicates.append(response.json().get("duplicate"))
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [200] * 6
+    assert duplicates.count(False) == 1
+    assert len(stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == event["id"])) == 1
+    assert wait_for(lambda: processed(id_runtime, event["id"]))
+    assert event_row(id_runtime, event["id"]).attempts == 1  # type: ignore[union-attr]
+    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+
+
+def test_processing_the_same_event_at_once_in_two_workers_applies_it_once(
+    id_client, id_runtime, stripe_subscriber
+):
+    admin, remote = stripe_subscriber
+    event = stripe_server.event(
+        "invoice.payment_failed", {"id": "in_2", "object": "invoice", "subscription": remote["id"]}
+    )
+    assert deliver(id_client, event).status_code == 200
+    outcomes: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def work() -> None:
+        barrier.wait()
+        with id_runtime.database.unit_of_work() as session:
+            outcomes.append(webhooks.process(session, event["id"]))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert wait_for(lambda: processed(id_runtime, event["id"]))
+    row = event_row(id_runtime, event["id"])
+    assert row is not None and row.attempts == 1 and row.state == "processed"
+    # The worker's own task and the three above: exactly one of them claimed it.
+    assert outcomes.count("processed") <= 1
+
+
+def test_an_older_event_arriving_late_never_overwrites_a_newer_state(
+    id_client, id_runtime, stripe_subscriber
+):
+    admin, remote = stripe_subscriber
+    now = int(time.time()) + 10
+    newer = stripe_server.event(
+        "customer.subscription.updated",
+        {**remote, "status": "active", "cancel_at_period_end": True},
+        created=now,
+    )
+    older = stripe_server.event(
+        "customer.subscription.updated", {**remote, "status": "past_due"}, created=now - 5
+    )
+    deliver(id_client, newer)
+    assert wait_for(lambda: processed(id_runtime, newer["id"]))
+    deliver(id_client, older)
+    assert wait_for(lambda: processed(id_runtime, older["id"]))
+    assert event_row(id_runtime, older["id"]).state == "ignored"  # type: ignore[union-attr]
+    subscription = subscription_of(id_runtime, admin.tenant)
+    assert subscription.status == "active" and subscription.cancel_at_period_end is True
+
+
+def test_a_subscription_made_in_checkout_arrives_by_webhook(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    admin = member()
+    plan = make_plan(included_credits=0)
+    now = int(time.time())
+    remote = {
+        "id": f"sub_{uuid.uuid4().hex[:12]}",
+        "object": "subscription",
+        "customer": f"cus_{uuid.uuid4().hex[:12]}",
+        "status": "active",
+        "metadata": {
+            "tenant_id": str(admin.tenant.tenant_id),
+            "plan_id": str(plan.id),
+            "user_id": str(admin.user_id),
+        },
+        "cancel_at_period_end": False,
+        "items": {
+            "data": [
+                {
+                    "id": "si_1",
+                    "price": {"id": plan.stripe_price_id},
+                    "current_period_start": now,
+                    "current_period_end": now + 86400 * 30,
+                }
+            ]
+        },
+    }
+    completed = stripe_server.event(
+        "checkout.session.completed",
+        {
+            "id": "cs_1",
+            "object": "checkout.session",
+            "mode": "subscription",
+            "customer": remote["customer"],
+            "subscription": remote["id"],
+            "client_reference_id": str(admin.tenant.tenant_id),
+            "metadata": remote["metadata"],
+        },
+    )
+    created = stripe_server.event("customer.subscription.created", remote)
+    deliver(id_client, created)
+    deliver(id_client, completed)
+    assert wait_for(
+        lambda: processed(id_runtime, created["id"]) and processed(id_runtime, completed["id"])
+    )
+    mine = id_client.get(f"{API}/subscription", headers=admin.headers).json()
+    assert mine["status"] == "active" and mine["plan_id"] == str(plan.id)
+    assert mine["stripe_subscription_id"] == remote["id"]
+    assert mine["user_id"] == str(admin.user_id)
+    assert mine["has_payment_method"] is True
+
+
+def test_events_billing_does_not_use_are_stored_and_ignored(id_client, id_runtime):
+    event = stripe_server.event("charge.refunded", {"id": "ch_1", "object": "charge"})
+    assert deliver(id_client, event).status_code == 200
+    assert wait_for(lambda: processed(id_runtime, event["id"]))
+    assert event_row(id_runtime, event["id"]).state == "ignored"  # type: ignore[union-attr]
