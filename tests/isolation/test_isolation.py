@@ -292,6 +292,33 @@ def _credit_hold(world: World) -> str:
         return str(credits.hold(session, tenant, amount=10, idempotency_key=_key()).id)
 
 
+@factory("plan_id")
+def _plan(world: World) -> str:
+    from orion.modules.billing import service as billing
+    from orion.modules.billing.schemas import SubscriptionPlanCreate
+
+    runtime = world.runtime  # type: ignore[attr-defined]
+    with runtime.database.unit_of_work() as session:
+        plan = billing.create_plan(
+            session,
+            uuid.UUID(world.a_ids["platform_id"]),
+            data=SubscriptionPlanCreate(
+                code=f"iso-{uuid.uuid4().hex[:6]}", name="Isolation", price_amount=0
+            ),
+        )
+        return str(plan.id)
+
+
+@factory("subscription_id")
+def _subscription(world: World) -> str:
+    response = world.client.post(  # type: ignore[attr-defined]
+        "/api/v1/billing/subscription",
+        json={"plan_id": world.a_ids.setdefault("plan_id", _plan(world))},
+        headers=world.a_headers,
+    )
+    return _created_id(response)
+
+
 # Platform-admin routes only need some real id: they are checked for 401 and 403.
 FACTORIES.update(
     tenant_id=lambda world: world.a_ids["tenant_id"],

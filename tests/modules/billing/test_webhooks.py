@@ -132,7 +132,7 @@ def test_the_same_event_delivered_at_the_same_moment_is_processed_once(
 def test_processing_the_same_event_at_once_in_two_workers_applies_it_once(
     id_client, id_runtime, stripe_subscriber
 ):
-    admin, remote = stripe_subscriber
+    _, remote = stripe_subscriber
     event = stripe_server.event(
         "invoice.payment_failed", {"id": "in_2", "object": "invoice", "subscription": remote["id"]}
     )
