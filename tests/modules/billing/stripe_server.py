@@ -73,6 +73,9 @@ class FakeStripe:
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
     idempotent: dict[tuple[str, str, str], tuple[int, dict]] = field(default_factory=dict)
     fail_with: int | None = None  # answer every request with this status (an outage)
+    # The status of subscriptions created without a trial: "active" (a card on file) or
+    # "incomplete" (the first payment still to come).
+    new_status: str = "active"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def calls(self, method: str, prefix: str) -> list[dict]:
@@ -142,7 +145,7 @@ class FakeStripe:
             "id": f"sub_{uuid.uuid4().hex[:14]}",
             "object": "subscription",
             "customer": params["customer"],
-            "status": "trialing" if trial_days else "active",
+            "status": "trialing" if trial_days else self.new_status,
             "metadata": params.get("metadata", {}),
             "trial_end": end if trial_days else None,
             "cancel_at_period_end": False,

@@ -287,3 +287,37 @@ def test_checkout_and_payment_method_sessions_come_from_stripe(
     id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
     setup = id_client.post(f"{API}/payment-method", headers=admin.headers, json={})
     assert setup.status_code == 200 and setup.json()["mode"] == "setup"
+
+
+@pytest.mark.usefixtures("id_worker")
+def test_deleting_a_tenant_cancels_its_stripe_subscription_and_drops_its_billing_rows(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    from orion.modules.tenancy import service as tenancy
+    from tests.helpers import wait_for
+
+    admin = member()
+    body = id_client.post(
+        f"{API}/subscription", headers=admin.headers, json={"plan_id": str(make_plan().id)}
+    ).json()
+    with id_runtime.database.unit_of_work() as session:
+        tenancy.delete_tenant(session, admin.tenant.tenant_id)
+    mine = UserSubscription.tenant_id == admin.tenant.tenant_id
+    assert wait_for(lambda: stored(id_runtime, UserSubscription, mine) == [])
+    assert stripe_api.subscriptions[body["stripe_subscription_id"]]["status"] == "canceled"
+
+
+def test_a_stripe_subscription_awaiting_its_first_payment_is_not_active(
+    id_client, member, make_plan, stripe_api
+):
+    admin = member()
+    plan = make_plan()
+    stripe_api.new_status = "incomplete"
+    try:
+        response = id_client.post(
+            f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
+        )
+    finally:
+        stripe_api.new_status = "active"
+    assert response.status_code == 201
+    assert response.json()["status"] == "past_due"

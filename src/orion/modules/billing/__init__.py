@@ -37,5 +37,6 @@ definition = ModuleDefinition(
         ScheduledTask("billing.sync_stripe_status", cron="30 * * * *", queue="scheduled"),
         ScheduledTask("billing.cleanup_stale_subscriptions", cron="0 3 * * 0", queue="scheduled"),
     ),
+    handlers={"tenancy.tenant_deleted": "orion.modules.billing.service:on_tenant_deleted"},
     provides={"usage_limits": "orion.modules.billing.service:usage_limits"},
 )

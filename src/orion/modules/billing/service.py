@@ -25,12 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import insert_or_ignore, utcnow
-from orion.kernel.errors import FieldError
+from orion.kernel.errors import FieldError, OrionError, ValidationFailed
 from orion.kernel.events import publish
 from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
@@ -70,6 +70,7 @@ from orion.modules.billing.schemas import (
 from orion.modules.billing.settings import BillingSettings, settings_from
 from orion.modules.credits import service as credits
 from orion.modules.tenancy import service as tenancy
+from orion.modules.tenancy.events import TenantDeleted
 
 log = structlog.get_logger(__name__)
 
@@ -572,6 +573,8 @@ STRIPE_STATUSES = {
     "trialing": SubscriptionStatus.TRIALING,
     "active": SubscriptionStatus.ACTIVE,
     "past_due": SubscriptionStatus.PAST_DUE,
+    # The first payment has not gone through yet: owed, like a failed renewal.
+    "incomplete": SubscriptionStatus.PAST_DUE,
     "unpaid": SubscriptionStatus.PAST_DUE,
     "paused": SubscriptionStatus.PAST_DUE,
     "canceled": SubscriptionStatus.CANCELED,
@@ -746,7 +749,9 @@ def count(session: Session, tenant: TenantContext, *, counter: str, amount: int 
     """Add `amount` to this month's `counter`; refused (402, nothing counted) when it would
     pass the plan's limit. One conditional UPDATE, so concurrent callers never overshoot."""
     if amount <= 0:
-        raise PlanUnavailable("amount must be positive", errors=[FieldError("amount", "> 0")])
+        raise ValidationFailed(
+            "amount must be positive", errors=[FieldError("amount", "must be greater than 0")]
+        )
     this_month = month_start(utcnow())
     insert_or_ignore(
         session,
@@ -847,3 +852,33 @@ def get_any_subscription(session: Session, subscription_id: uuid.UUID) -> UserSu
     if subscription is None:
         raise SubscriptionNotFound(f"subscription {subscription_id} not found")
     return subscription
+
+
+# -- a tenant deleted --------------------------------------------------------------------------
+
+
+def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
+    """tenancy.tenant_deleted: its Stripe subscription is cancelled (best effort: a failure
+    is logged, Stripe's dunning ends it anyway) and its billing rows go."""
+    tenant_id = event.deleted_tenant_id
+    settings = billing_settings(session)
+    with all_tenants(session):
+        subscription = session.scalar(
+            select(UserSubscription).where(UserSubscription.tenant_id == tenant_id)
+        )
+        if (
+            subscription is not None
+            and subscription.stripe_subscription_id
+            and subscription.status in LIVE
+            and gateway.configured(settings)
+        ):
+            try:
+                gateway.cancel_now(settings, subscription.stripe_subscription_id)
+            except OrionError as exc:
+                log.warning(
+                    "stripe_cancel_failed_for_deleted_tenant",
+                    tenant_id=str(tenant_id),
+                    error=exc.message,
+                )
+        for model in (Proration, UsageCounter, UserSubscription):
+            session.execute(delete(model).where(model.tenant_id == tenant_id))
