@@ -209,3 +209,38 @@ def test_cleanup_expires_subscriptions_past_due_too_long_and_cancels_them_once(
     assert len(cancels) == 1
     assert stripe_api.subscriptions[remote_id]["status"] == "canceled"
     assert stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == old_event["id"]) == []
+
+
+def test_sync_stripe_status_sends_again_an_event_whose_processing_task_was_lost(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    from tests.helpers import wait_for
+
+    admin = member()
+    body = subscribe(id_client, admin, make_plan())
+    lost = stripe_server.event(
+        "invoice.payment_failed",
+        {"id": "in_lost", "object": "invoice", "subscription": body["stripe_subscription_id"]},
+    )
+    with id_runtime.database.unit_of_work() as session:
+        session.add(
+            StripeEvent(
+                stripe_event_id=lost["id"],
+                type=lost["type"],
+                created=lost["created"],
+                payload=lost,
+                state="received",
+                received_at=utcnow() - timedelta(minutes=10),
+            )
+        )
+    run_twice(id_runtime, "billing.sync_stripe_status")
+
+    def handled() -> bool:
+        rows = stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])
+        return rows[0].state == "processed"
+
+    assert wait_for(handled)
+    assert (
+        stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])[0].attempts == 1
+    )
+    assert subscription_of(id_runtime, admin.tenant).status == "past_due"

@@ -340,6 +340,7 @@ def change_plan(
             )
     now = utcnow()
     start, end = subscription.current_period_start, subscription.current_period_end
+    period_before = start
     if subscription.status == SubscriptionStatus.TRIALING:
         amount = 0
     elif new.interval != old.interval:
@@ -381,7 +382,7 @@ def change_plan(
     )
     session.add(proration)
     session.flush()
-    if subscription.current_period_start != start:  # Stripe began a new period
+    if subscription.current_period_start != period_before:  # a new period began
         grant_period_credits(session, subscription)
     _announce(session, subscription, old.id, previous_status, reason="plan_changed")
     return subscription, proration

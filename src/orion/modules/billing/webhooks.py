@@ -19,7 +19,7 @@ from typing import Any
 
 import stripe
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import insert_or_ignore, utcnow
@@ -35,6 +35,7 @@ log = structlog.get_logger(__name__)
 
 PROCESS_TASK = "billing.process_stripe_event"
 STALE_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created",
     "customer.subscription.updated",
@@ -288,13 +289,23 @@ def _invoice_event(
 
 
 def requeue_stale(session: Session) -> int:
-    """Send the processing task again for events whose task was lost."""
+    """Send the processing task again for events whose task was lost, and for failed ones
+    (a bug fixed since, a row that was missing) until they failed MAX_ATTEMPTS times."""
     cutoff = utcnow() - STALE_AFTER
     with all_tenants(session):
         stale = list(
             session.scalars(
                 select(StripeEvent.stripe_event_id)
-                .where(StripeEvent.state == "received", StripeEvent.received_at < cutoff)
+                .where(
+                    or_(
+                        StripeEvent.state == "received",
+                        and_(
+                            StripeEvent.state == "failed",
+                            StripeEvent.attempts < MAX_ATTEMPTS,
+                        ),
+                    ),
+                    StripeEvent.received_at < cutoff,
+                )
                 .limit(500)
             )
         )
