@@ -179,8 +179,11 @@ def test_an_older_event_arriving_late_never_overwrites_a_newer_state(
     assert subscription.status == "active" and subscription.cancel_at_period_end is True
 
 
+@pytest.mark.parametrize(
+    "checkout_first", [True, False, None], ids=["checkout-first", "subscription-first", "racing"]
+)
 def test_a_subscription_made_in_checkout_arrives_by_webhook(
-    id_client, id_runtime, member, make_plan, stripe_api
+    id_client, id_runtime, member, make_plan, stripe_api, checkout_first
 ):
     admin = member()
     plan = make_plan(included_credits=0)
@@ -220,8 +223,13 @@ def test_a_subscription_made_in_checkout_arrives_by_webhook(
         },
     )
     created = stripe_server.event("customer.subscription.created", remote)
-    deliver(id_client, created)
-    deliver(id_client, completed)
+    for event in (completed, created) if checkout_first is not False else (created, completed):
+        deliver(id_client, event)
+        if checkout_first is not None:  # one after the other, in this order
+            assert wait_for(lambda event=event: processed(id_runtime, event["id"]))
+    assert wait_for(lambda: processed(id_runtime, created["id"]))
+    assert wait_for(lambda: processed(id_runtime, completed["id"]))
+    assert event_row(id_runtime, completed["id"]).state == "processed"  # type: ignore[union-attr]
     assert wait_for(
         lambda: processed(id_runtime, created["id"]) and processed(id_runtime, completed["id"])
     )

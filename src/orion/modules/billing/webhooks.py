@@ -214,26 +214,40 @@ def _subscription_event(
 def _new_from_stripe(
     session: Session, obj: dict[str, Any], metadata: dict[str, Any]
 ) -> UserSubscription | None:
-    """A subscription made through Checkout: the tenant and plan ride in its metadata."""
+    """A subscription made through Checkout: the tenant and plan ride in its metadata.
+
+    Inserted with ON CONFLICT DO NOTHING on the tenant, then read: the checkout's and the
+    subscription's events may be processed at the same moment, and both create it."""
     try:
         tenant_id = uuid.UUID(str(metadata.get("tenant_id")))
         plan_id = uuid.UUID(str(metadata.get("plan_id")))
         user_id = uuid.UUID(str(metadata["user_id"])) if metadata.get("user_id") else None
-    except ValueError:
+    except (ValueError, KeyError):
         return None
     with service.acting_for(session, tenant_id):
         now = utcnow()
-        row = UserSubscription(
-            tenant_id=tenant_id,
-            user_id=user_id,
-            plan_id=service.get_plan(session, plan_id).id,
-            status=SubscriptionStatus.ACTIVE.value,
-            current_period_start=now,
-            current_period_end=now,
+        insert_or_ignore(
+            session,
+            UserSubscription,
+            {
+                "tenant_id": tenant_id,
+                "user_id": user_id,
+                "plan_id": service.get_plan(session, plan_id).id,
+                # Until Stripe's subscription object says more (its own event).
+                "status": SubscriptionStatus.PAST_DUE.value,
+                "past_due_since": now,
+                "current_period_start": now,
+                "current_period_end": now,
+                "cancel_at_period_end": False,
+                "has_payment_method": False,
+            },
+            unique=("tenant_id",),
         )
-        session.add(row)
-        session.flush()
-    return row
+        return session.scalar(
+            select(UserSubscription)
+            .where(UserSubscription.tenant_id == tenant_id)
+            .execution_options(populate_existing=True)
+        )
 
 
 def _payment_method_known(
@@ -248,6 +262,8 @@ def _payment_method_known(
         customer=customer if isinstance(customer, str) else None,
         tenant_id=metadata.get("tenant_id") or obj.get("client_reference_id"),
     )
+    if row is None and obj.get("mode") == "subscription":
+        row = _new_from_stripe(session, obj, metadata)  # its subscription's event comes later
     if row is None:
         return "ignored", None
     with service.acting_for(session, row.tenant_id):
