@@ -991,6 +991,12 @@ DEMO_TENANTS = (
 )
 
 
+def demo_tenants(session: Session) -> list[TenantContext]:
+    """The tenants `orion demo` made (for other modules' demo data)."""
+    found = (find_tenant(session, DEFAULT_PLATFORM_ID, slug) for _, slug, _, _ in DEMO_TENANTS)
+    return [TenantContext(t.id, t.platform_id) for t in found if t is not None]
+
+
 def _demo_user(session: Session, email: str, *, full_name: str, superadmin: bool = False) -> Any:
     user = auth.get_user_by_email(session, email)
     if user is None:
