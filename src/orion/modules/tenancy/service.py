@@ -698,6 +698,18 @@ def list_members(
     return [member_public(session, m, users.get(m.user_id)) for m in rows], count
 
 
+def admin_addresses(session: Session, tenant: TenantContext) -> list[str]:
+    """The email addresses of the tenant's active admins (for mail about the account)."""
+    with _scoped(session, tenant):
+        user_ids = session.scalars(
+            select(Membership.user_id).where(
+                Membership.tenant_id == tenant.tenant_id, Membership.role == TENANT_ADMIN
+            )
+        ).all()
+    users = _users(session, user_ids)
+    return sorted(user.email for user in users.values() if user.is_active)
+
+
 def get_member(session: Session, tenant: TenantContext, membership_id: uuid.UUID) -> Membership:
     with _scoped(session, tenant):
         membership = session.scalar(
