@@ -97,12 +97,23 @@ def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     )
 
 
+_tenant_table_names: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
 def _tenant_tables() -> frozenset[str]:
-    return frozenset(
-        mapper.local_table.name
-        for mapper in Base.registry.mappers
-        if issubclass(mapper.class_, TenantScoped) and mapper.local_table is not None
-    )
+    """Names of the tenant-owned tables, recomputed only when models were added."""
+    global _tenant_table_names
+    mappers = Base.registry.mappers
+    if _tenant_table_names[0] != len(mappers):
+        _tenant_table_names = (
+            len(mappers),
+            frozenset(
+                mapper.local_table.name
+                for mapper in mappers
+                if issubclass(mapper.class_, TenantScoped) and mapper.local_table is not None
+            ),
+        )
+    return _tenant_table_names[1]
 
 
 @event.listens_for(Session, "do_orm_execute")

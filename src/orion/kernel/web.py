@@ -27,7 +27,7 @@ from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthentica
 from orion.kernel.pagination import Page
 from orion.kernel.runtime import Runtime
 from orion.kernel.security import Principal
-from orion.kernel.tenancy import TenantContext, current_tenant, set_tenant
+from orion.kernel.tenancy import TenantContext, all_tenants, current_tenant, set_tenant
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -47,8 +47,16 @@ async def resolve_principal(request: Request) -> Principal | None:
     if authenticator is not None:
 
         def authenticate() -> Principal | None:
-            with runtime.database.unit_of_work() as session:
-                return authenticator(session, request)
+            # Platform-level by nature: who is calling decides the tenant, not the reverse.
+            with runtime.database.unit_of_work() as session, all_tenants(session):
+                found = authenticator(session, request)
+                tenant = found.tenant if found is not None else None
+                if tenant is not None and tenant.platform_id is not None:
+                    # Read in the same unit of work: `require_module` needs no second one.
+                    request.state.enabled_modules = runtime.modules.enabled_codes(
+                        session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                    )
+                return found
 
         principal = await run_in_threadpool(authenticate)
     request.state.principal = principal
@@ -137,13 +145,19 @@ def require_module(code: str) -> Callable[..., Any]:
         tenant = principal.tenant
         assert tenant is not None and tenant.platform_id is not None
 
-        def enabled() -> bool:
-            with runtime.database.unit_of_work() as session:
-                return runtime.modules.is_enabled(
-                    session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
-                )
+        known: frozenset[str] | None = getattr(request.state, "enabled_modules", None)
+        if known is not None:
+            enabled = code in known
+        else:
 
-        if not await run_in_threadpool(enabled):
+            def read() -> bool:
+                with runtime.database.unit_of_work() as session:
+                    return runtime.modules.is_enabled(
+                        session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                    )
+
+            enabled = await run_in_threadpool(read)
+        if not enabled:
             raise ModuleNotEnabled(code)
 
     dependency.__name__ = f"require_module_{code}"

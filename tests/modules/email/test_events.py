@@ -142,3 +142,36 @@ def test_a_deleted_tenants_server_and_mail_are_dropped(id_runtime, email_tenant,
         )
 
     assert wait_until(gone)
+
+
+def test_a_low_and_an_empty_credit_balance_are_mailed_to_the_tenants_admins(
+    id_runtime, email_tenant, make_member, tls_smtp
+):
+    from orion.kernel.activation import ModuleScope
+    from orion.modules.credits import service as credits
+
+    use_server(id_runtime, email_tenant, tls_smtp)
+    admin, _ = make_member(email_tenant, "tenant_admin", email=unique_address("owner"))
+    staff, _ = make_member(email_tenant, "staff", email=unique_address("staff"))
+    with id_runtime.database.unit_of_work() as session:
+        scope = ModuleScope(email_tenant.platform_id, email_tenant.tenant_id)
+        id_runtime.modules.enable(session, "credits", scope=scope)
+    with id_runtime.database.unit_of_work() as session:
+        set_tenant(session, email_tenant)
+        credits.add(session, email_tenant, amount=100, reason="t", idempotency_key="low-1")
+        credits.update_settings(session, email_tenant, low_balance_threshold=50)
+    for amount, key in ((60, "low-2"), (40, "low-3")):  # 40 left (low), then 0 (depleted)
+        with id_runtime.database.unit_of_work() as session:
+            set_tenant(session, email_tenant)
+            credits.deduct(session, email_tenant, amount=amount, idempotency_key=key)
+
+    assert wait_until(lambda: len(tls_smtp.recorder.to(admin.email)) == 2)
+    subjects = sorted(mail.message["Subject"] for mail in tls_smtp.recorder.to(admin.email))
+    name = subjects[0].split(":")[0]
+    assert subjects == [
+        f"{name}: your credit balance is low (40 left)",
+        f"{name}: your credits are used up",
+    ]
+    low = next(m for m in tls_smtp.recorder.to(admin.email) if "low" in m.message["Subject"])
+    assert f"{id_runtime.settings.base_url}/console/credits" in low.text
+    assert messages_to(id_runtime, staff.email) == []

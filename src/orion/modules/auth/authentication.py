@@ -55,7 +55,10 @@ def authenticate(session: Session, connection: HTTPConnection) -> Principal | No
 
 
 def _active_user(session: Session, user_id: uuid.UUID | None) -> User:
-    user = service.get_user(session, user_id) if user_id is not None else None
+    return _usable(service.get_user(session, user_id) if user_id is not None else None)
+
+
+def _usable(user: User | None) -> User:
     if user is None:
         raise Unauthenticated("the token's user no longer exists", code="token_invalid")
     if not user.is_active:
@@ -82,10 +85,13 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 def _jwt_principal(session: Session, connection: HTTPConnection, token: str) -> Principal:
     claims = runtime_of(session).jwt.decode(token, audience="access")
-    user = _active_user(session, _uuid(claims.get("sub")))
-    family = _uuid(claims.get("sid"))
+    user_id, family = _uuid(claims.get("sub")), _uuid(claims.get("sid"))
+    found, session_on = (
+        service.user_and_session(session, user_id, family) if user_id else (None, False)
+    )
+    user = _usable(found)
     if family is not None:
-        if not service.session_active(session, family):
+        if not session_on:
             raise Unauthenticated(
                 "this sign-in session has ended; sign in again", code="session_revoked"
             )

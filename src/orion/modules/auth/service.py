@@ -442,6 +442,22 @@ def logout(session: Session, refresh_token: str) -> None:
         _revoke_family(session, row.family_id, reason="logout")
 
 
+def user_and_session(
+    session: Session, user_id: uuid.UUID, family_id: uuid.UUID | None
+) -> tuple[User | None, bool]:
+    """The user, and whether its sign-in session (refresh family) is still on, in one query
+    (every request with an access JWT asks both)."""
+    if family_id is None:
+        return get_user(session, user_id), True
+    active = (
+        select(RefreshToken.id)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .exists()
+    )
+    row = session.execute(select(User, active).where(User.id == user_id)).first()
+    return (row[0], bool(row[1])) if row else (None, False)
+
+
 def session_active(session: Session, family_id: uuid.UUID) -> bool:
     return (
         session.scalar(

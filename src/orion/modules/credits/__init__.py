@@ -43,4 +43,5 @@ definition = ModuleDefinition(
     handlers={"tenancy.tenant_deleted": "orion.modules.credits.service:on_tenant_deleted"},
     provides={"credit_balance": "orion.modules.credits.service:balance_of"},
     commands={"credits": "orion.modules.credits.cli:app"},
+    on_install="orion.modules.credits.service:seed_demo",
 )

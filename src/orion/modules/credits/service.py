@@ -56,6 +56,7 @@ from orion.modules.credits.schemas import (
     LedgerCheck,
     TransactionKind,
 )
+from orion.modules.tenancy import service as tenancy
 from orion.modules.tenancy.events import TenantDeleted
 
 log = structlog.get_logger(__name__)
@@ -520,6 +521,32 @@ def verify(session: Session) -> list[LedgerCheck]:
         )
         for tenant_id in sorted(set(balances) | set(sums), key=str)
     ]
+
+
+def seed_demo(session: Session, runtime: Any) -> None:
+    """`orion demo`: the demo tenants get welcome credits and a first charge (once: the
+    idempotency keys make a second run a no-op)."""
+    with all_tenants(session):
+        for tenant in tenancy.demo_tenants(session):
+            _seed_tenant(session, tenant)
+
+
+def _seed_tenant(session: Session, tenant: TenantContext) -> None:
+    add(
+        session,
+        tenant,
+        amount=10_000,
+        reason="welcome credits",
+        idempotency_key="demo:welcome",
+    )
+    deduct(
+        session,
+        tenant,
+        amount=1_250,
+        reason="first AI usage",
+        reference="demo",
+        idempotency_key="demo:first-charge",
+    )
 
 
 def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:

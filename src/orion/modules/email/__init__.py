@@ -29,6 +29,8 @@ definition = ModuleDefinition(
         "auth.password_reset_requested": (
             "orion.modules.email.service:on_password_reset_requested"
         ),
+        "credits.balance_low": "orion.modules.email.service:on_credits_low",
+        "credits.depleted": "orion.modules.email.service:on_credits_low",
     },
     provides={"secret_rotation": "orion.modules.email.service:rotate_secrets"},
 )

@@ -35,6 +35,7 @@ from orion.kernel.tasks import enqueue
 from orion.kernel.tenancy import CrossTenantWrite, TenantContext, all_tenants, get_tenant
 from orion.modules.auth.events import PasswordResetRequested
 from orion.modules.core import service as core
+from orion.modules.credits.events import BalanceLow, Depleted
 from orion.modules.email import smtp
 from orion.modules.email.events import MessageFailed, MessageSent
 from orion.modules.email.exceptions import (
@@ -661,6 +662,31 @@ def on_password_reset_requested(session: Session, event: PasswordResetRequested)
     )
 
 
+def on_credits_low(session: Session, event: BalanceLow | Depleted) -> None:
+    """credits.balance_low / credits.depleted: tell the tenant's admins, through the
+    tenant's own mail settings."""
+    assert event.tenant_id is not None
+    tenant = runtime_of(session).tenant_context(session, event.tenant_id)
+    base_url = runtime_of(session).settings.base_url.rstrip("/")
+    context = {
+        "balance": event.balance,
+        "threshold": getattr(event, "threshold", None),
+        "credits_url": f"{base_url}/console/credits",
+    }
+    template = "credits_depleted" if isinstance(event, Depleted) else "credits_low"
+    with all_tenants(session):
+        addresses = tenancy.admin_addresses(session, tenant)
+    for address in addresses:
+        _queue_from_event(
+            session,
+            tenant_id=tenant.tenant_id,
+            to=address,
+            template=template,
+            context=context,
+            sensitive=False,
+        )
+
+
 def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
     """tenancy.tenant_deleted: drop the tenant's SMTP server and its messages."""
     tenant_id = event.deleted_tenant_id
@@ -669,9 +695,11 @@ def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
         session.execute(delete(EmailMessage).where(EmailMessage.tenant_id == tenant_id))
 
 
-def _queue_from_event(session: Session, *, tenant_id: uuid.UUID | None, **kwargs: Any) -> None:
+def _queue_from_event(
+    session: Session, *, tenant_id: uuid.UUID | None, sensitive: bool = True, **kwargs: Any
+) -> None:
     try:
-        queue_email(session, tenant_id=tenant_id, sensitive=True, **kwargs)
+        queue_email(session, tenant_id=tenant_id, sensitive=sensitive, **kwargs)
     except InvalidRecipient as exc:
         # Retrying cannot make the address valid: record it and let the event go.
         log.warning("email_not_queued", reason=exc.message, template=kwargs.get("template"))

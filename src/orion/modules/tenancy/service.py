@@ -707,6 +707,18 @@ def list_members(
     return [member_public(session, m, users.get(m.user_id)) for m in rows], count
 
 
+def admin_addresses(session: Session, tenant: TenantContext) -> list[str]:
+    """The email addresses of the tenant's active admins (for mail about the account)."""
+    with _scoped(session, tenant):
+        user_ids = session.scalars(
+            select(Membership.user_id).where(
+                Membership.tenant_id == tenant.tenant_id, Membership.role == TENANT_ADMIN
+            )
+        ).all()
+    users = _users(session, user_ids)
+    return sorted(user.email for user in users.values() if user.is_active)
+
+
 def get_member(session: Session, tenant: TenantContext, membership_id: uuid.UUID) -> Membership:
     with _scoped(session, tenant):
         membership = session.scalar(
@@ -998,6 +1010,12 @@ DEMO_TENANTS = (
     ("Acme Coffee", "acme-coffee", "acme", ("Acme Coffee Roastery", "roastery")),
     ("Bistro Lux", "bistro-lux", "bistro", ("Bistro Lux Downtown", "downtown")),
 )
+
+
+def demo_tenants(session: Session) -> list[TenantContext]:
+    """The tenants `orion demo` made (for other modules' demo data)."""
+    found = (find_tenant(session, DEFAULT_PLATFORM_ID, slug) for _, slug, _, _ in DEMO_TENANTS)
+    return [TenantContext(t.id, t.platform_id) for t in found if t is not None]
 
 
 def _demo_user(session: Session, email: str, *, full_name: str, superadmin: bool = False) -> Any:
