@@ -321,3 +321,48 @@ def test_a_stripe_subscription_awaiting_its_first_payment_is_not_active(
         stripe_api.new_status = "active"
     assert response.status_code == 201
     assert response.json()["status"] == "past_due"
+
+
+def test_two_subscribe_requests_at_once_make_one_subscription_here_and_at_stripe(
+    id_client, member, make_plan, stripe_api
+):
+    import threading
+
+    admin = member()
+    plan = make_plan()
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def subscribe() -> None:
+        barrier.wait()
+        response = id_client.post(
+            f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=subscribe) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [201, 409]
+    at_stripe = [
+        s
+        for s in list(stripe_api.subscriptions.values())
+        if s["metadata"].get("tenant_id") == str(admin.tenant.tenant_id)
+    ]
+    assert len(at_stripe) == 1
+
+
+def test_the_webhook_endpoint_without_a_signing_secret_refuses_everything(
+    id_client, id_runtime, monkeypatch
+):
+    from tests.modules.billing import stripe_server
+    from tests.modules.billing.conftest import WEBHOOK
+
+    monkeypatch.setitem(id_runtime.settings.modules, "billing", {})
+    payload = b'{"id": "evt_1"}'
+    response = id_client.post(
+        WEBHOOK, content=payload, headers={"Stripe-Signature": stripe_server.signature(payload)}
+    )
+    assert response.status_code == 503 and response.json()["code"] == "stripe_not_configured"

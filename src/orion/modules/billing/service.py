@@ -232,14 +232,21 @@ def available_plans(
     return list_plans(session, _platform(tenant), page=page, active_only=True)
 
 
-def find_subscription(session: Session, tenant: TenantContext) -> UserSubscription | None:
-    return session.scalar(
-        select(UserSubscription).where(UserSubscription.tenant_id == tenant.tenant_id)
-    )
+def find_subscription(
+    session: Session, tenant: TenantContext, *, lock: bool = False
+) -> UserSubscription | None:
+    """The tenant's subscription row; `lock` holds it until commit, so two requests
+    changing it (and calling Stripe) go one after the other."""
+    query = select(UserSubscription).where(UserSubscription.tenant_id == tenant.tenant_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
-def get_subscription(session: Session, tenant: TenantContext) -> UserSubscription:
-    subscription = find_subscription(session, tenant)
+def get_subscription(
+    session: Session, tenant: TenantContext, *, lock: bool = False
+) -> UserSubscription:
+    subscription = find_subscription(session, tenant, lock=lock)
     if subscription is None:
         raise SubscriptionNotFound("this tenant has no subscription")
     return subscription
@@ -255,7 +262,7 @@ def subscribe(
     """Subscribe the tenant to a plan: a trial first when the plan has one and the tenant
     never had one; at Stripe too when Stripe is configured and the plan has a price there."""
     plan = _offered_plan(session, tenant, data.plan_id)
-    subscription = find_subscription(session, tenant)
+    subscription = find_subscription(session, tenant, lock=True)
     if subscription is not None and subscription.status in LIVE:
         raise AlreadySubscribed(
             "the tenant is subscribed already; change its plan instead",
@@ -285,6 +292,14 @@ def subscribe(
         subscription.status = SubscriptionStatus.ACTIVE.value
         subscription.current_period_start = now
         subscription.current_period_end = add_interval(now, plan.interval)
+    # Take the tenant's one slot before asking Stripe: a concurrent request waits here and
+    # is refused, instead of leaving a second subscription at Stripe.
+    try:
+        with session.begin_nested():
+            session.add(subscription)
+            session.flush()
+    except IntegrityError:
+        raise AlreadySubscribed("the tenant subscribed meanwhile") from None
     if _at_stripe(settings, plan):
         customer = _ensure_customer(session, settings, tenant, subscription)
         remote = gateway.create_subscription(
@@ -296,12 +311,7 @@ def subscribe(
             idempotency_key=f"orion-subscribe-{tenant.tenant_id}-{uuid.uuid4().hex}",
         )
         apply_stripe_subscription(session, subscription, remote, created=None)
-    try:
-        with session.begin_nested():
-            session.add(subscription)
-            session.flush()
-    except IntegrityError:
-        raise AlreadySubscribed("the tenant subscribed meanwhile") from None
+        session.flush()
     grant_period_credits(session, subscription)
     _announce(session, subscription, *previous, reason="subscribed")
     return subscription
@@ -435,7 +445,7 @@ def resume(session: Session, tenant: TenantContext) -> UserSubscription:
 
 
 def _live(session: Session, tenant: TenantContext) -> UserSubscription:
-    subscription = get_subscription(session, tenant)
+    subscription = get_subscription(session, tenant, lock=True)
     if subscription.status not in LIVE:
         raise SubscriptionNotChangeable(
             f"the subscription is {subscription.status}; subscribe again instead"
