@@ -38,5 +38,6 @@ definition = ModuleDefinition(
         ScheduledTask("billing.cleanup_stale_subscriptions", cron="0 3 * * 0", queue="scheduled"),
     ),
     handlers={"tenancy.tenant_deleted": "orion.modules.billing.service:on_tenant_deleted"},
+    on_install="orion.modules.billing.service:seed_demo",
     provides={"usage_limits": "orion.modules.billing.service:usage_limits"},
 )

@@ -893,3 +893,58 @@ def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
                 )
         for model in (Proration, UsageCounter, UserSubscription):
             session.execute(delete(model).where(model.tenant_id == tenant_id))
+
+
+# -- demo data -----------------------------------------------------------------------------------
+
+DEMO_PLANS = (
+    SubscriptionPlanCreate(
+        code="starter",
+        name="Starter",
+        description="One store to begin with",
+        price_amount=0,
+        limits={"stores": 1, "products": 100, "orders_per_month": 100},
+        features=["One store", "Community support"],
+        is_default=True,
+        sort_order=0,
+    ),
+    SubscriptionPlanCreate(
+        code="pro",
+        name="Pro",
+        description="Growing merchants",
+        price_amount=2900,
+        trial_days=14,
+        limits={"stores": 5, "products": 10_000, "orders_per_month": 5_000},
+        included_credits=5_000,
+        features=["Five stores", "Priority support", "5,000 AI credits a month"],
+        sort_order=10,
+    ),
+)
+
+
+def seed_demo(session: Session, runtime: Any) -> None:
+    """`orion demo`: a free default plan and a Pro plan on the default platform, and the
+    demo tenants on Pro (once: existing plans and subscriptions are left alone)."""
+    platform_id = runtime.directory.default_platform_id(session)
+    plans = {}
+    for data in DEMO_PLANS:
+        plans[data.code] = session.scalar(
+            select(SubscriptionPlan).where(
+                SubscriptionPlan.platform_id == platform_id, SubscriptionPlan.code == data.code
+            )
+        ) or create_plan(session, platform_id, data=data)
+    previous = get_tenant(session)
+    try:
+        with all_tenants(session):
+            tenants = tenancy.demo_tenants(session)
+        for tenant in tenants:
+            set_tenant(session, tenant)
+            if find_subscription(session, tenant) is None:
+                subscribe(
+                    session,
+                    tenant,
+                    user_id=None,
+                    data=UserSubscriptionCreate(plan_id=plans["pro"].id),
+                )
+    finally:
+        set_tenant(session, previous)
