@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -366,3 +366,22 @@ def test_the_webhook_endpoint_without_a_signing_secret_refuses_everything(
         WEBHOOK, content=payload, headers={"Stripe-Signature": stripe_server.signature(payload)}
     )
     assert response.status_code == 503 and response.json()["code"] == "stripe_not_configured"
+
+
+@pytest.mark.usefixtures("without_stripe")
+def test_moving_to_a_yearly_plan_credits_the_month_left_and_starts_a_year(
+    id_client, id_runtime, member, make_plan
+):
+    admin = member()
+    monthly = make_plan(price_amount=1000, included_credits=0)
+    yearly = make_plan(price_amount=10000, interval="year", included_credits=0)
+    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(monthly.id)})
+    changed = id_client.patch(
+        f"{API}/subscription", headers=admin.headers, json={"plan_id": str(yearly.id)}
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert 9000 <= body["proration"]["amount"] <= 9001  # the full year less the unused month
+    start = datetime.fromisoformat(body["subscription"]["current_period_start"])
+    end = datetime.fromisoformat(body["subscription"]["current_period_end"])
+    assert 365 <= (end - start).days <= 366
