@@ -76,6 +76,7 @@ class FakeStripe:
     # The status of subscriptions created without a trial: "active" (a card on file) or
     # "incomplete" (the first payment still to come).
     new_status: str = "active"
+    clock_offset: int = 0  # seconds Stripe's clock (its Date header) is ahead of ours
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def calls(self, method: str, prefix: str) -> list[dict]:
@@ -232,6 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Request-Id", f"req_{uuid.uuid4().hex[:14]}")
         self.end_headers()
         self.wfile.write(payload)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(time.time() + self.server.fake.clock_offset)
 
     def do_GET(self) -> None:
         self._serve("GET")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -243,4 +244,30 @@ def test_sync_stripe_status_sends_again_an_event_whose_processing_task_was_lost(
     assert (
         stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])[0].attempts == 1
     )
+    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+
+
+def test_a_sync_dates_what_it_read_by_stripes_clock_not_ours(
+    id_client, id_runtime, member, make_plan, stripe_api
+):
+    """Stripe's clock two minutes behind ours: an event Stripe sends just after the sync
+    read is newer than the read, and is applied."""
+    from tests.helpers import wait_for
+    from tests.modules.billing.test_webhooks import deliver, processed
+
+    admin = member()
+    stripe_api.clock_offset = -120
+    try:
+        body = subscribe(id_client, admin, make_plan())
+        run_twice(id_runtime, "billing.sync_stripe_status")
+    finally:
+        stripe_api.clock_offset = 0
+    remote_id = body["stripe_subscription_id"]
+    later = stripe_server.event(
+        "customer.subscription.updated",
+        {**stripe_api.set_status(remote_id, "past_due")},
+        created=int(time.time()) - 110,
+    )
+    deliver(id_client, later)
+    assert wait_for(lambda: processed(id_runtime, later["id"]))
     assert subscription_of(id_runtime, admin.tenant).status == "past_due"

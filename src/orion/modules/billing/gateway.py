@@ -7,6 +7,7 @@ creates a second customer or subscription.
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
@@ -51,7 +52,13 @@ def call(settings: BillingSettings, what: str, operation: Any) -> Any:
     Orion's (transient or refused)."""
     try:
         result = operation(client(settings))
-        return result.to_dict() if hasattr(result, "to_dict") else result
+        if not hasattr(result, "to_dict"):
+            return result
+        answer = result.to_dict()
+        read_at = _server_time(getattr(result, "last_response", None))
+        if read_at is not None:
+            answer[READ_AT] = read_at
+        return answer
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise StripeUnavailable(
             f"Stripe could not be reached to {what}: {exc.user_message or exc}"
@@ -64,6 +71,23 @@ def call(settings: BillingSettings, what: str, operation: Any) -> Any:
         raise StripeRefused(
             f"Stripe refused to {what}: {exc.user_message or exc}", stripe_status=status
         ) from None
+
+
+# Stripe's clock when it answered (its `Date` header), in the answer under this key: what
+# was read is as new as an event `created` at that second, on the same clock, so clock skew
+# between Orion and Stripe never orders a read against an event.
+READ_AT = "_orion_read_at"
+
+
+def _server_time(response: Any) -> int | None:
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Date") or headers.get("date")
+    if not value:
+        return None
+    try:
+        return int(parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError):
+        return None
 
 
 # -- the calls billing makes -------------------------------------------------------------------

@@ -605,11 +605,17 @@ def apply_stripe_subscription(
     created: int | None,
 ) -> bool:
     """Bring the row in line with a Stripe subscription object as of `created` (an event's
-    time; None: read just now). An object older than what was applied is ignored (False).
+    time; None: read from Stripe just now, dated by Stripe's own clock). An event older
+    than what was applied is ignored (False).
     Grants the included credits when a new period began."""
-    if created is not None and (subscription.stripe_event_created or 0) > created:
+    if created is None:  # read from Stripe: as new as Stripe's clock when it answered
+        created = remote.get(gateway.READ_AT) or int(utcnow().timestamp())
+        read = True
+    else:
+        read = False
+    if not read and (subscription.stripe_event_created or 0) > created:
         return False
-    marker = created if created is not None else int(utcnow().timestamp())
+    marker = created
     subscription.stripe_event_created = max(subscription.stripe_event_created or 0, marker)
     subscription.stripe_subscription_id = remote.get("id") or subscription.stripe_subscription_id
     customer = remote.get("customer")
