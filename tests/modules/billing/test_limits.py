@@ -162,3 +162,13 @@ def test_concurrent_counting_never_passes_the_maximum(id_client, id_runtime, mem
 def test_nothing_is_counted_or_limited_for_a_tenant_without_billing(id_runtime, member):
     admin = member(billing=False)
     assert count(id_runtime, admin.tenant) is None
+
+
+def test_counting_nothing_or_less_is_refused(id_client, id_runtime, member, make_plan):
+    admin = member()
+    subscribe(id_client, admin, make_plan(limits={"orders_per_month": 3}))
+    for amount in (0, -2):
+        with pytest.raises(OrionError) as refused:
+            count(id_runtime, admin.tenant, amount)
+        assert refused.value.status == 422 and refused.value.errors[0].field == "amount"
+    assert count(id_runtime, admin.tenant) == 1
