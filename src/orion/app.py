@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orion import __version__
+from orion.kernel.console import console_gate, install_console, operator_gate
 from orion.kernel.observability import (
     RequestContextMiddleware,
     configure_logging,
@@ -69,6 +70,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    install_console(app, runtime)
     _mount_modules(app, runtime)
     _mount_operations(app, runtime)
     app.add_middleware(RequestContextMiddleware)
@@ -84,6 +86,10 @@ def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
             "user": (f"/api/v1/{code}", [Depends(require_principal)]),
             "admin": (f"/api/v1/admin/{code}", [Depends(require_platform_admin)]),
             "public": (f"/api/v1/public/{code}", []),
+            # Console pages: HTML, not part of the API document.
+            "console": (f"/console/{code}", [Depends(console_gate(code))]),
+            "console_admin": (f"/console/platform/{code}", [Depends(operator_gate)]),
+            "console_public": ("/console", []),
         }
         for audience, path in definition.routers.items():
             router: APIRouter = runtime.registry.resolve(path)
@@ -93,13 +99,14 @@ def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
                 prefix=prefix,
                 dependencies=[Depends(mark_route(code, prefix)), *dependencies],
                 tags=[code],
+                include_in_schema=not audience.startswith("console"),
             )
 
 
 def _mount_operations(app: FastAPI, runtime: Runtime) -> None:
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/console/")
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -41,6 +41,9 @@ class OrionSettings(BaseSettings):
     # Prefix of every key Orion writes to a Redis broker, so deployments can share a server.
     broker_key_prefix: str = ""
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Where the console's front-end libraries (htmx, Pico CSS, Chart.js) were installed by
+    # npm; the repository's node_modules when empty.
+    console_assets_dir: str | None = None
     # Fernet keys for secrets stored in the database (SMTP passwords, provider keys), newest
     # first; older keys still decrypt until `orion keys rotate` re-encrypts. Derived from
     # the secret key when empty.

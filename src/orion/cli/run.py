@@ -50,7 +50,7 @@ def serve(
         "embedded worker and scheduler" if loaded.embedded_broker else f"broker {loaded.broker_url}"
     )
     console.print(f"[bold green]Orion[/bold green] on {loaded.base_url}  ({mode})")
-    console.print(f"  API docs: {loaded.base_url}/docs   health: {loaded.base_url}/ready")
+    console.print(f"  console: {loaded.base_url}/console/   API docs: {loaded.base_url}/docs")
     for line in rt.extras.get("demo_logins", []):
         console.print(f"  login: {line}")
     uvicorn.run(app, host=loaded.host, port=loaded.port, log_config=None, access_log=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orion.kernel.errors import (
@@ -20,7 +20,10 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(request: Request, error: OrionError) -> JSONResponse:
+def problem_response(request: Request, error: OrionError) -> Response:
+    console_error = getattr(request.app.state, "console_error", None)
+    if console_error is not None and request.url.path.startswith("/console"):
+        return console_error(request, error)  # people get a page, not JSON
     body = error.problem(
         instance=request.url.path, request_id=getattr(request.state, "request_id", None)
     )
@@ -38,13 +41,13 @@ def _field_name(location: tuple) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OrionError)
-    async def orion_error(request: Request, exc: OrionError) -> JSONResponse:
+    async def orion_error(request: Request, exc: OrionError) -> Response:
         if exc.status >= 500:
             log.error("orion_error", code=exc.code, detail=exc.message)
         return problem_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             FieldError(_field_name(tuple(e.get("loc", ()))), e.get("msg", ""), e.get("type", ""))
             for e in exc.errors()
@@ -55,13 +58,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         error = problem_for_status(exc.status_code, exc.detail if exc.detail else None)
         error.headers.update(exc.headers or {})
         return problem_response(request, error)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(
             request,

@@ -1,7 +1,7 @@
 """auth: users, passwords, sign-in (JWT access + rotating refresh tokens), password reset,
 API access tokens, and the `authenticator` that turns a request into a Principal."""
 
-from orion.kernel.modules import ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
 from orion.modules.auth.settings import AuthSettings
 
 definition = ModuleDefinition(
@@ -18,7 +18,20 @@ definition = ModuleDefinition(
         "user": "orion.modules.auth.routes:user",
         "api": "orion.modules.auth.routes:api",
         "admin": "orion.modules.auth.routes:admin",
+        "console": "orion.modules.auth.console:pages",
+        "console_public": "orion.modules.auth.console:public",
+        "console_admin": "orion.modules.auth.console:admin_pages",
     },
+    menu=(
+        MenuItem(
+            section="tenant",
+            label="API tokens",
+            path="/console/auth/tokens",
+            permission="auth.tokens.manage",
+            order=60,
+        ),
+        MenuItem(section="platform", label="Users", path="/console/platform/auth/users", order=20),
+    ),
     permissions=(
         Permission(
             "auth.tokens.manage",

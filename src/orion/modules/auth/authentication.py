@@ -22,6 +22,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
+from orion.kernel.console.shell import SESSION_COOKIE
+from orion.kernel.console.shell import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
 from orion.kernel.db import utcnow
 from orion.kernel.errors import Unauthenticated
 from orion.kernel.runtime import runtime_of
@@ -38,7 +40,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def authenticate(session: Session, connection: HTTPConnection) -> Principal | None:
     header = connection.headers.get("authorization")
     if not header:
-        return None
+        return _console_principal(session, connection)
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -52,6 +54,32 @@ def authenticate(session: Session, connection: HTTPConnection) -> Principal | No
             raise NotAMember("this access token belongs to another tenant", tenant_id=named)
         return principal
     return _jwt_principal(session, connection, token)
+
+
+def _console_principal(session: Session, connection: HTTPConnection) -> Principal | None:
+    """The console's session cookie, on console pages only: a cookie is sent by the browser
+    on its own, so the API never accepts one (no CSRF on the API). A cookie that is no longer
+    valid makes an anonymous caller, whom the console sends to its sign-in page."""
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if not cookie or not connection.url.path.startswith("/console"):
+        return None
+    try:
+        claims = runtime_of(session).jwt.decode(cookie, audience="console")
+        user_id, family = _uuid(claims.get("sub")), _uuid(claims.get("sid"))
+        found, session_on = (
+            service.user_and_session(session, user_id, family) if user_id else (None, False)
+        )
+        user = _usable(found)
+    except Unauthenticated:
+        return None
+    if family is None or not session_on:
+        return None
+    named = _uuid(connection.cookies.get(CONSOLE_TENANT_COOKIE))
+    if named is not None:
+        membership = _membership(session, user.id, named)
+        if membership is not None:
+            return _user_principal(user, membership)
+    return _user_principal(user, _membership(session, user.id, None))
 
 
 def _active_user(session: Session, user_id: uuid.UUID | None) -> User:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import utcnow
-from orion.kernel.errors import FieldError, NotFound, ValidationFailed
+from orion.kernel.errors import FieldError, NotFound, OrionError, ValidationFailed
 from orion.kernel.events import publish
 from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
@@ -362,6 +362,29 @@ def login(session: Session, *, email: str, password: str, address: str | None) -
     throttle.succeeded(email)
     user.last_login_at = utcnow()
     return issue_tokens(session, user)
+
+
+CONSOLE_SESSION = timedelta(hours=12)
+
+
+def console_sign_in(session: Session, *, email: str, password: str, address: str | None) -> str:
+    """Sign in for the console: the value of its session cookie, a JWT (audience
+    `console`) bound to a new sign-in session, so signing out or a password reset ends it."""
+    token = login(session, email=email, password=password, address=address)
+    jwt = runtime_of(session).jwt
+    claims = jwt.decode(token.access_token, audience="access")
+    return jwt.encode(
+        {"sub": claims["sub"], "aud": "console", "sid": claims["sid"]}, lifetime=CONSOLE_SESSION
+    )
+
+
+def console_sign_out(session: Session, cookie: str) -> None:
+    """End the console cookie's sign-in session (nothing when the cookie is no longer valid)."""
+    try:
+        claims = runtime_of(session).jwt.decode(cookie, audience="console")
+    except OrionError:
+        return
+    _revoke_family(session, uuid.UUID(claims["sid"]), reason="logout")
 
 
 def refresh(session: Session, refresh_token: str) -> Token:

@@ -6,7 +6,7 @@ Provides the kernel's `usage_limits`: other modules ask `orion.kernel.limits` wh
 more store (product, order) fits the tenant's plan, without importing billing.
 """
 
-from orion.kernel.modules import ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
 from orion.modules.billing.settings import BillingSettings
 
 definition = ModuleDefinition(
@@ -21,7 +21,21 @@ definition = ModuleDefinition(
         "api": "orion.modules.billing.routes:api",
         "admin": "orion.modules.billing.routes:admin",
         "public": "orion.modules.billing.routes:public",
+        "console": "orion.modules.billing.console:pages",
+        "console_admin": "orion.modules.billing.console:admin_pages",
     },
+    menu=(
+        MenuItem(
+            section="tenant",
+            label="Billing",
+            path="/console/billing/",
+            permission="billing.read",
+            order=30,
+        ),
+        MenuItem(
+            section="platform", label="Plans", path="/console/platform/billing/plans", order=30
+        ),
+    ),
     permissions=(
         Permission("billing.read", "See the plan, subscription and usage", roles=("tenant_admin",)),
         Permission(

@@ -11,9 +11,14 @@ definition = ModuleDefinition(
         "api": "orion.modules.core.routes:api",
         "user": "orion.modules.core.routes:user",
         "admin": "orion.modules.core.routes:admin",
+        "console_admin": "orion.modules.core.console:admin_pages",
     },
     permissions=(
-        Permission("core.view", "See the console home and the modules enabled for the tenant"),
+        Permission(
+            "core.view",
+            "See the console home and the modules enabled for the tenant",
+            roles=("tenant_admin", "staff", "user"),
+        ),
         Permission("core.settings.manage", "Change platform settings"),
         Permission("core.modules.manage", "Enable and disable modules"),
     ),
@@ -24,14 +29,14 @@ definition = ModuleDefinition(
         MenuItem(
             section="platform",
             label="Platform settings",
-            path="/console/platform/settings",
+            path="/console/platform/core/settings",
             permission="core.settings.manage",
             order=90,
         ),
         MenuItem(
             section="platform",
             label="Modules",
-            path="/console/platform/modules",
+            path="/console/platform/core/modules",
             permission="core.modules.manage",
             order=91,
         ),

@@ -19,6 +19,8 @@ definition = ModuleDefinition(
     routers={
         "api": "orion.modules.credits.routes:api",
         "admin": "orion.modules.credits.routes:admin",
+        "console": "orion.modules.credits.console:pages",
+        "console_admin": "orion.modules.credits.console:admin_pages",
     },
     permissions=(
         Permission(
@@ -33,9 +35,12 @@ definition = ModuleDefinition(
         MenuItem(
             section="tenant",
             label="Credits",
-            path="/console/credits",
+            path="/console/credits/",
             permission="credits.read",
             order=40,
+        ),
+        MenuItem(
+            section="platform", label="Credit ledgers", path="/console/platform/credits/", order=40
         ),
     ),
     tasks_path="orion.modules.credits.tasks",

@@ -1,4 +1,4 @@
-from orion.kernel.modules import ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
 from orion.modules.email.settings import EmailSettings
 
 definition = ModuleDefinition(
@@ -12,7 +12,17 @@ definition = ModuleDefinition(
     routers={
         "api": "orion.modules.email.routes:api",
         "admin": "orion.modules.email.routes:admin",
+        "console": "orion.modules.email.console:pages",
     },
+    menu=(
+        MenuItem(
+            section="tenant",
+            label="Email",
+            path="/console/email/",
+            permission="email.manage",
+            order=50,
+        ),
+    ),
     permissions=(
         Permission("email.manage", "Configure the tenant's SMTP server and send test mail"),
         Permission(

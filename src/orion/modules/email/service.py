@@ -671,7 +671,7 @@ def on_credits_low(session: Session, event: BalanceLow | Depleted) -> None:
     context = {
         "balance": event.balance,
         "threshold": getattr(event, "threshold", None),
-        "credits_url": f"{base_url}/console/credits",
+        "credits_url": f"{base_url}/console/credits/",
     }
     template = "credits_depleted" if isinstance(event, Depleted) else "credits_low"
     with all_tenants(session):

@@ -20,6 +20,9 @@ definition = ModuleDefinition(
         "user": "orion.modules.tenancy.routes:user",
         "admin": "orion.modules.tenancy.routes:admin",
         "public": "orion.modules.tenancy.routes:public",
+        "console": "orion.modules.tenancy.console:pages",
+        "console_admin": "orion.modules.tenancy.console:admin_pages",
+        "console_public": "orion.modules.tenancy.console:public",
     },
     permissions=(
         Permission(
@@ -49,10 +52,13 @@ definition = ModuleDefinition(
             order=11,
         ),
         MenuItem(
+            section="platform", label="Tenants", path="/console/platform/tenancy/tenants", order=10
+        ),
+        MenuItem(
             section="platform",
-            label="Tenants",
-            path="/console/platform/tenants",
-            order=10,
+            label="Platforms",
+            path="/console/platform/tenancy/platforms",
+            order=11,
         ),
     ),
     settings=TenancySettings,

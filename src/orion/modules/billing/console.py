@@ -1,0 +1,171 @@
+"""Console pages of billing: the tenant's subscription, usage against its plan's limits and
+the plans it may move to; the operators' plans."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, Response
+
+from orion.kernel.console import ConsolePage, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.errors import OrionError
+from orion.kernel.pagination import Page
+from orion.kernel.web import RuntimeDep, SessionDep
+from orion.modules.billing import service
+from orion.modules.billing.schemas import (
+    Interval,
+    SubscriptionCancel,
+    SubscriptionPlanCreate,
+    UserSubscriptionCreate,
+    UserSubscriptionUpdate,
+)
+
+pages = APIRouter()  # /console/billing/...
+admin_pages = APIRouter()  # /console/platform/billing/...
+
+FormData = Annotated[dict[str, str], Depends(form_data)]
+
+
+def _overview(
+    page: ConsolePage, session: Any, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    subscription = service.find_subscription(session, page.tenant)
+    plans, _ = service.available_plans(session, page.tenant, page=Page(limit=100))
+    current = service.plan_for(session, page.tenant)
+    return page.render(
+        "billing/console/overview.html",
+        status=status,
+        subscription=subscription,
+        plan=current,
+        plans=plans,
+        usage=service.usage(session, page.tenant),
+        error=error,
+        can_manage=page.can("billing.manage"),
+    )
+
+
+@pages.get("/")
+def overview(page: ConsolePage, session: SessionDep) -> HTMLResponse:
+    page.require("billing.read")
+    return _overview(page, session)
+
+
+def _act(page: ConsolePage, session: Any, action: Any, message: str) -> Response:
+    page.require("billing.manage")
+    try:
+        action()
+    except OrionError as exc:
+        if exc.status >= 500 and exc.status != 502 and exc.status != 503:
+            raise
+        return _overview(page, session, error=exc.message, status=exc.status)
+    return page.redirect("/console/billing/", message=message)
+
+
+@pages.post("/subscribe/{plan_id}")
+def subscribe(page: ConsolePage, session: SessionDep, plan_id: uuid.UUID) -> Response:
+    """Subscribe to the plan, or move to it from the current one (prorated)."""
+    current = service.find_subscription(session, page.tenant)
+    user_id = page.principal.user_id
+    if current is None or current.status in ("canceled", "expired"):
+        return _act(
+            page,
+            session,
+            lambda: service.subscribe(
+                session, page.tenant, user_id=user_id, data=UserSubscriptionCreate(plan_id=plan_id)
+            ),
+            "Subscribed.",
+        )
+    return _act(
+        page,
+        session,
+        lambda: service.change_plan(
+            session, page.tenant, user_id=user_id, data=UserSubscriptionUpdate(plan_id=plan_id)
+        ),
+        "Plan changed; the rest of the period is prorated.",
+    )
+
+
+@pages.post("/cancel")
+def cancel(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
+    at_period_end = form.get("at_period_end", "true") != "false"
+    return _act(
+        page,
+        session,
+        lambda: service.cancel(
+            session, page.tenant, data=SubscriptionCancel(at_period_end=at_period_end)
+        ),
+        "Cancelled at the end of the period." if at_period_end else "Cancelled.",
+    )
+
+
+@pages.post("/resume")
+def resume(page: ConsolePage, session: SessionDep) -> Response:
+    return _act(page, session, lambda: service.resume(session, page.tenant), "Resumed.")
+
+
+# -- operators ---------------------------------------------------------------------------------
+
+
+def _parse_limits(text: str) -> dict[str, str]:
+    """`stores=3, orders_per_month=100` -> {"stores": "3", ...} (validated by the schema)."""
+    limits = {}
+    for part in text.replace("\n", ",").split(","):
+        if part.strip():
+            name, _, value = part.partition("=")
+            limits[name.strip()] = value.strip()
+    return limits
+
+
+def _plans_page(
+    page: ConsolePage,
+    session: Any,
+    runtime: Any,
+    *,
+    errors: FormErrors | None = None,
+    values: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    platform_id = runtime.directory.default_platform_id(session)
+    plans, count = service.list_plans(session, platform_id, page=Page(limit=200))
+    return page.render(
+        "billing/console/plans.html",
+        status=status,
+        plans=plans,
+        count=count,
+        errors=errors or {},
+        values=values or {"currency": "EUR", "interval": "month"},
+        intervals=[(i.value, i.value) for i in Interval],
+    )
+
+
+@admin_pages.get("/plans")
+def plans(page: ConsolePage, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+    return _plans_page(page, session, runtime)
+
+
+@admin_pages.post("/plans")
+def create_plan(
+    page: ConsolePage, session: SessionDep, runtime: RuntimeDep, form: FormData
+) -> Response:
+    fields: dict[str, Any] = dict(form)
+    fields["limits"] = _parse_limits(form.get("limits", ""))
+    fields["features"] = [f.strip() for f in form.get("features", "").splitlines() if f.strip()]
+    data, errors = parse_form(SubscriptionPlanCreate, fields)
+    if data is not None:
+        try:
+            plan = service.create_plan(
+                session, runtime.directory.default_platform_id(session), data=data
+            )
+        except OrionError as exc:
+            if exc.status >= 500:
+                raise
+            errors = error_fields(exc)
+        else:
+            return page.redirect(
+                "/console/platform/billing/plans", message=f"Plan {plan.name} created."
+            )
+    errors = {key.split(".")[0]: value for key, value in errors.items()}
+    return _plans_page(page, session, runtime, errors=errors, values=form, status=422)
