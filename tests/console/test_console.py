@@ -292,3 +292,27 @@ def test_a_console_page_never_answers_a_500_on_bad_input(browser, id_make_tenant
     assert (
         browser.post("/console/tenancy/invitations", {"email": "not-an-email"}).status_code == 422
     )
+
+
+def test_a_member_of_two_tenants_chooses_where_to_work(
+    browser, id_make_tenant, make_member, id_runtime
+):
+    from orion.modules.tenancy import service as tenancy_service
+
+    first, second = id_make_tenant("First Co"), id_make_tenant("Second Co")
+    user, password = make_member(first, "tenant_admin")
+    with id_runtime.database.unit_of_work() as session:
+        tenancy_service.add_member(session, second, user_id=user.id, role="staff")
+    browser.sign_in(user.email, password)
+    assert "First Co" in browser.get("/console/tenancy/").text
+
+    page = browser.get("/console/tenants/choose")
+    assert "First Co" in page.text and "Second Co" in page.text
+    moved = browser.post("/console/tenants/choose", {"tenant_id": str(second.tenant_id)})
+    assert moved.status_code == 303
+    assert "Second Co" in browser.get("/console/tenancy/").text
+    assert browser.get("/console/tenancy/members").status_code == 403  # staff there
+
+    stranger = id_make_tenant("Not Mine")
+    refused = browser.post("/console/tenants/choose", {"tenant_id": str(stranger.tenant_id)})
+    assert refused.status_code == 404

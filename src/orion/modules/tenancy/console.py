@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from orion.kernel.activation import ModuleScope
 from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import SESSION_COOKIE, error_fields, form_data
-from orion.kernel.errors import OrionError
+from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE, error_fields, form_data
+from orion.kernel.errors import NotFound, OrionError, Unauthenticated
 from orion.kernel.pagination import Page
 from orion.kernel.tenancy import TenantContext, set_tenant
 from orion.kernel.web import RuntimeDep, SessionDep
@@ -206,6 +206,41 @@ def accept(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
         errors=errors,
         values=form,
     )
+
+
+# -- choosing the tenant (users of several) ---------------------------------------------------
+
+
+@public.get("/tenants/choose")
+def choose_tenant(page: ConsolePage, session: SessionDep) -> HTMLResponse:
+    """The tenants the signed-in user belongs to; the console acts in the one picked."""
+    if page.principal is None or page.principal.user_id is None:
+        raise Unauthenticated("sign in to choose a tenant")
+    return page.render(
+        "tenancy/console/choose.html",
+        tenants=service.my_tenants(session, page.principal.user_id),
+    )
+
+
+@public.post("/tenants/choose")
+def pick_tenant(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
+    if page.principal is None or page.principal.user_id is None:
+        raise Unauthenticated("sign in to choose a tenant")
+    mine = {str(t.tenant_id): t for t in service.my_tenants(session, page.principal.user_id)}
+    chosen = mine.get(form.get("tenant_id", ""))
+    if chosen is None:
+        raise NotFound("you are not a member of that tenant")
+    response = page.redirect("/console/", message=f"You are working in {chosen.name}.")
+    response.set_cookie(
+        TENANT_COOKIE,
+        str(chosen.tenant_id),
+        max_age=30 * 24 * 3600,
+        path="/console",
+        httponly=True,
+        secure=page.request.url.scheme == "https",
+        samesite="lax",
+    )
+    return response
 
 
 # -- platform operators ------------------------------------------------------------------------
