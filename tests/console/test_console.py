@@ -230,6 +230,7 @@ def test_operators_reach_every_platform_page_by_the_menu(browser, make_user):
     assert {
         "/console/platform/tenancy/tenants",
         "/console/platform/tenancy/platforms",
+        "/console/platform/tenancy/stores",
         "/console/platform/auth/users",
         "/console/platform/core/modules",
         "/console/platform/core/settings",
@@ -316,3 +317,21 @@ def test_a_member_of_two_tenants_chooses_where_to_work(
     stranger = id_make_tenant("Not Mine")
     refused = browser.post("/console/tenants/choose", {"tenant_id": str(stranger.tenant_id)})
     assert refused.status_code == 404
+
+
+def test_operators_find_any_tenants_store(browser, id_make_tenant, make_user, id_runtime):
+    from orion.kernel.tenancy import set_tenant
+    from orion.modules.tenancy import service as tenancy_service
+    from orion.modules.tenancy.schemas import StoreCreate
+
+    tenant = id_make_tenant("Lighthouse Ltd")
+    with id_runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        tenancy_service.create_store(
+            session, tenant, data=StoreCreate(name="Pier shop", code="pier")
+        )
+    operator, password = make_user(superadmin=True)
+    browser.sign_in(operator.email, password)
+    found = browser.get("/console/platform/tenancy/stores?search=lighthouse").text
+    assert "Pier shop" in found and "Lighthouse Ltd" in found
+    assert "Pier shop" not in browser.get("/console/platform/tenancy/stores?search=zzz").text

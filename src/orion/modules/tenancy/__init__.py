@@ -55,6 +55,9 @@ definition = ModuleDefinition(
             section="platform", label="Tenants", path="/console/platform/tenancy/tenants", order=10
         ),
         MenuItem(
+            section="platform", label="Stores", path="/console/platform/tenancy/stores", order=12
+        ),
+        MenuItem(
             section="platform",
             label="Platforms",
             path="/console/platform/tenancy/platforms",

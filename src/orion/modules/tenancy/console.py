@@ -351,6 +351,26 @@ def switch_module(
     )
 
 
+@admin_pages.get("/stores")
+def all_stores(
+    page: ConsolePage,
+    session: SessionDep,
+    search: Annotated[str | None, Query(max_length=100)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    """Every tenant's stores, searchable by store or tenant."""
+    rows, count = service.list_all_stores(
+        session, search=search, page=Page(limit=100, offset=offset)
+    )
+    return page.render(
+        "tenancy/console/all_stores.html",
+        stores=rows,
+        count=count,
+        offset=offset,
+        search=search or "",
+    )
+
+
 def _platforms_page(
     page: ConsolePage, session: Any, *, errors: FormErrors, values: dict, status: int = 200
 ) -> HTMLResponse:

@@ -494,6 +494,29 @@ def list_stores(
         return paginate(session, query, page, Store.created_at, Store.id)
 
 
+def list_all_stores(
+    session: Session, *, search: str | None = None, page: Page | None = None
+) -> tuple[list[tuple[Store, str]], int]:
+    """Operators: every tenant's stores with their tenant's name, by tenant then store."""
+    query = select(Store, Tenant.name).join(Tenant, Tenant.id == Store.tenant_id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Store.name).like(pattern),
+                Store.code.like(pattern),
+                func.lower(Tenant.name).like(pattern),
+            )
+        )
+    page = _page(page)
+    with all_tenants(session):
+        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(
+            query.order_by(Tenant.name, Store.name, Store.id).limit(page.limit).offset(page.offset)
+        ).all()
+    return [(store, tenant_name) for store, tenant_name in rows], count
+
+
 def get_store(
     session: Session,
     tenant: TenantContext,
