@@ -156,3 +156,12 @@ def test_only_purchases_and_grants_add_credits(work, tenant):
         service.add(session, tenant, amount=5, kind="refund", reason="x", idempotency_key=key())
     assert refused.value.status == 422 and refused.value.errors[0].field == "kind"
     assert balance(work, tenant) == 0
+
+
+def test_daily_totals_add_up_credits_and_debits_per_day(work, funded):
+    tenant = funded(1000)
+    with work(tenant) as session:
+        service.deduct(session, tenant, amount=300, idempotency_key=key())
+        service.deduct(session, tenant, amount=50, idempotency_key=key())
+        ((day, added, spent),) = service.daily_totals(session, tenant)
+    assert (added, spent) == (1000, 350) and len(day) == 10

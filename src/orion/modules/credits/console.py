@@ -49,6 +49,7 @@ def _balance_page(
         limit=LIMIT,
         kind=kind.value if kind else None,
         kinds=[k.value for k in TransactionKind],
+        daily=service.daily_totals(session, page.tenant),
         errors=errors or {},
     )
 

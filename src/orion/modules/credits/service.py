@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import insert_or_ignore, utcnow
@@ -128,6 +128,26 @@ def list_transactions(
     if hold_id is not None:
         query = query.where(CreditTransaction.hold_id == hold_id)
     return paginate(session, query, page, CreditTransaction.created_at.desc(), CreditTransaction.id)
+
+
+def daily_totals(
+    session: Session, tenant: TenantContext, *, days: int = 30
+) -> list[tuple[str, int, int]]:
+    """(day, credited, debited) for the last `days` days with movements, oldest first."""
+    since = utcnow() - timedelta(days=days)
+    day = func.date(CreditTransaction.created_at)
+    credited = func.sum(case((CreditTransaction.amount > 0, CreditTransaction.amount), else_=0))
+    debited = func.sum(case((CreditTransaction.amount < 0, -CreditTransaction.amount), else_=0))
+    rows = session.execute(
+        select(day, credited, debited)
+        .where(
+            CreditTransaction.tenant_id == tenant.tenant_id,
+            CreditTransaction.created_at >= since,
+        )
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return [(str(when), int(plus or 0), int(minus or 0)) for when, plus, minus in rows]
 
 
 def get_transaction(
