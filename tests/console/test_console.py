@@ -305,7 +305,7 @@ def test_a_member_of_two_tenants_chooses_where_to_work(
     with id_runtime.database.unit_of_work() as session:
         tenancy_service.add_member(session, second, user_id=user.id, role="staff")
     browser.sign_in(user.email, password)
-    assert "First Co" in browser.get("/console/tenancy/").text
+    assert 'id="tenant-name">First Co<' in browser.get("/console/tenancy/stores").text
 
     page = browser.get("/console/tenants/choose")
     assert "First Co" in page.text and "Second Co" in page.text

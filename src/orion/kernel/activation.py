@@ -47,6 +47,10 @@ class TenantDirectory(Protocol):
         self, session: Session, platform_id: uuid.UUID | None = None
     ) -> list[TenantContext]: ...
 
+    def name_of(self, session: Session, tenant_id: uuid.UUID) -> str | None:
+        """The tenant's display name (the console shows it)."""
+        ...
+
 
 class SinglePlatformDirectory:
     """One implicit platform and no tenants: the deployment before `tenancy` is installed."""
@@ -61,6 +65,9 @@ class SinglePlatformDirectory:
         self, session: Session, platform_id: uuid.UUID | None = None
     ) -> list[TenantContext]:
         return []
+
+    def name_of(self, session: Session, tenant_id: uuid.UUID) -> str | None:
+        return None
 
 
 class ModuleActivationRefused(Conflict):

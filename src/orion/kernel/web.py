@@ -56,6 +56,11 @@ async def resolve_principal(request: Request) -> Principal | None:
                     request.state.enabled_modules = runtime.modules.enabled_codes(
                         session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
                     )
+                    if request.url.path.startswith("/console"):
+                        # The console names the tenant it acts in.
+                        request.state.tenant_name = runtime.directory.name_of(
+                            session, tenant.tenant_id
+                        )
                 return found
 
         principal = await run_in_threadpool(authenticate)

@@ -49,7 +49,6 @@ def dashboard(page: ConsolePage, session: SessionDep, runtime: RuntimeDep) -> HT
     return page.render(
         "tenancy/console/dashboard.html",
         tenant=record,
-        tenant_label=record.name,
         stores=stores,
         members=members,
         modules=[m for m in modules if m.enabled],

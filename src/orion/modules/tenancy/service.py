@@ -185,6 +185,9 @@ class TenantDirectory:
         rows = session.execute(query.order_by(Tenant.created_at, Tenant.id)).all()
         return [TenantContext(tenant_id, platform) for tenant_id, platform in rows]
 
+    def name_of(self, session: Session, tenant_id: uuid.UUID) -> str | None:
+        return session.scalar(select(Tenant.name).where(Tenant.id == tenant_id))
+
 
 class MembershipResolver:
     """Kernel extension point `memberships`: a user's role and permissions in a tenant."""
