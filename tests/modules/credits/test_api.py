@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -190,3 +191,35 @@ def test_orion_credits_verify(id_runtime, grant, monkeypatch):
     result = CliRunner().invoke(credits_cli, ["verify"])
     assert result.exit_code == 0, result.output
     assert "0 mismatch(es)" in result.output
+
+
+def test_orion_credits_verify_fails_on_a_balance_that_left_its_ledger(
+    id_runtime, tenant, grant, monkeypatch
+):
+    from sqlalchemy import update
+
+    from orion.kernel.tenancy import all_tenants
+    from orion.modules.credits.models import CreditAccount
+
+    grant(42)
+    with id_runtime.database.unit_of_work() as session, all_tenants(session):
+        session.execute(  # a write that went around the service
+            update(CreditAccount)
+            .where(CreditAccount.tenant_id == tenant.tenant_id)
+            .values(balance=CreditAccount.balance + 1)
+        )
+    monkeypatch.setenv("ORION_DATABASE_URL", id_runtime.settings.database_url)
+    monkeypatch.setenv("ORION_LOG_JSON", "false")
+    try:
+        result = CliRunner().invoke(credits_cli, ["verify", "--json"])
+        assert result.exit_code == 1
+        rows = json.loads(result.stdout.splitlines()[0])
+        (mine,) = [row for row in rows if row["tenant_id"] == str(tenant.tenant_id)]
+        assert (mine["balance"], mine["ledger_sum"], mine["ok"]) == (43, 42, False)
+    finally:
+        with id_runtime.database.unit_of_work() as session, all_tenants(session):
+            session.execute(
+                update(CreditAccount)
+                .where(CreditAccount.tenant_id == tenant.tenant_id)
+                .values(balance=CreditAccount.balance - 1)
+            )
