@@ -14,6 +14,7 @@ deactivation) ends its access tokens at once too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -166,6 +167,14 @@ def create_user(
 
 def get_user(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
+
+
+def get_users(session: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """Several users by id in one query (lists of members, of tenants)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
 def require_user(session: Session, user_id: uuid.UUID) -> User:

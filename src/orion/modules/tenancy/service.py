@@ -644,12 +644,7 @@ def _check_store_ids(
 
 
 def _users(session: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    users = {}
-    for user_id in user_ids:
-        user = auth.get_user(session, user_id)
-        if user is not None:
-            users[user_id] = user
-    return users
+    return auth.get_users(session, user_ids)
 
 
 def member_public(session: Session, membership: Membership, user: Any = None) -> MembershipPublic:
