@@ -335,3 +335,32 @@ def test_operators_find_any_tenants_store(browser, id_make_tenant, make_user, id
     found = browser.get("/console/platform/tenancy/stores?search=lighthouse").text
     assert "Pier shop" in found and "Lighthouse Ltd" in found
     assert "Pier shop" not in browser.get("/console/platform/tenancy/stores?search=zzz").text
+
+
+def test_provider_keys_are_typed_in_and_shown_masked(
+    browser, other_browser, id_runtime, id_make_tenant, make_member, make_user
+):
+    tenant = id_make_tenant()
+    switch_module(id_runtime, tenant, "api_keys", on=True)
+    admin, password = make_member(tenant, "tenant_admin")
+    browser.sign_in(admin.email, password)
+    assert "/console/api_keys/" in browser.menu()
+    browser.get("/console/api_keys/")
+
+    missing = browser.post(
+        "/console/api_keys/", {"provider": "openai_compatible", "api_key": "sk-x-12345678"}
+    )
+    assert missing.status_code == 422 and "base_url" in errors_in(missing.text)
+    assert "sk-x-12345678" not in missing.text  # a typed key is not echoed back
+    stored = browser.post(
+        "/console/api_keys/",
+        {"provider": "openai", "name": "main", "api_key": "sk-console-key-wxyz"},
+    )
+    assert stored.status_code == 303
+    page = browser.get("/console/api_keys/").text
+    assert "****wxyz" in page and "sk-console-key-wxyz" not in page
+
+    operator, operator_password = make_user(superadmin=True)
+    other_browser.sign_in(operator.email, operator_password)
+    platform = other_browser.get("/console/platform/api_keys/").text
+    assert "****wxyz" in platform and "sk-console-key-wxyz" not in platform

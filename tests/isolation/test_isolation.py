@@ -319,6 +319,21 @@ def _subscription(world: World) -> str:
     return _created_id(response)
 
 
+@factory("key_id")
+def _provider_key(world: World) -> str:
+    return _created_id(
+        world.client.post(  # type: ignore[attr-defined]
+            "/api/v1/api_keys/keys",
+            json={
+                "provider": "openai",
+                "name": f"iso-{uuid.uuid4().hex[:8]}",
+                "api_key": "sk-isolation-1234",
+            },
+            headers=world.a_headers,
+        )
+    )
+
+
 # Platform-admin routes only need some real id: they are checked for 401 and 403.
 FACTORIES.update(
     tenant_id=lambda world: world.a_ids["tenant_id"],

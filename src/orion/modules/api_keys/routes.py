@@ -1,0 +1,143 @@
+"""Provider key routes: the tenant's own keys; the platform's keys and every tenant's keys
+for operators. Keys are accepted, never answered (masked)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from orion.kernel.security import Principal
+from orion.kernel.web import (
+    CurrentTenant,
+    PageDep,
+    PlatformAdmin,
+    RuntimeDep,
+    SessionDep,
+    problem_responses,
+    require_permission,
+)
+from orion.modules.api_keys import service
+from orion.modules.api_keys.schemas import (
+    AdminApiKeyCreate,
+    AdminApiKeyPublic,
+    AdminApiKeysPublic,
+    AdminApiKeyUpdate,
+    AdminTenantApiKeyPublic,
+    AdminTenantApiKeysPublic,
+    TenantApiKeyCreate,
+    TenantApiKeyPublic,
+    TenantApiKeysPublic,
+    TenantApiKeyUpdate,
+)
+
+api = APIRouter()
+admin = APIRouter()
+
+CanManage = Annotated[Principal, Depends(require_permission("api_keys.manage"))]
+NOT_FOUND = problem_responses(404)
+SAVING = problem_responses(409, 422)
+
+
+@api.get("/keys")
+def list_keys(
+    session: SessionDep, tenant: CurrentTenant, _: CanManage, page: PageDep
+) -> TenantApiKeysPublic:
+    rows, count = service.list_tenant_keys(session, tenant, page=page)
+    return TenantApiKeysPublic(
+        data=[TenantApiKeyPublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@api.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
+def create_key(
+    session: SessionDep, tenant: CurrentTenant, principal: CanManage, body: TenantApiKeyCreate
+) -> TenantApiKeyPublic:
+    """Store a key of the tenant's own (checked with the provider when `validate_key`)."""
+    row = service.create_tenant_key(session, tenant, data=body, created_by=principal.user_id)
+    return TenantApiKeyPublic.model_validate(row)
+
+
+@api.get("/keys/{key_id}", responses=NOT_FOUND)
+def get_key(
+    session: SessionDep, tenant: CurrentTenant, _: CanManage, key_id: uuid.UUID
+) -> TenantApiKeyPublic:
+    return TenantApiKeyPublic.model_validate(service.get_tenant_key(session, tenant, key_id))
+
+
+@api.patch("/keys/{key_id}", responses=NOT_FOUND | SAVING)
+def update_key(
+    session: SessionDep,
+    tenant: CurrentTenant,
+    _: CanManage,
+    key_id: uuid.UUID,
+    body: TenantApiKeyUpdate,
+) -> TenantApiKeyPublic:
+    row = service.update_tenant_key(session, tenant, key_id, data=body)
+    return TenantApiKeyPublic.model_validate(row)
+
+
+@api.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_key(session: SessionDep, tenant: CurrentTenant, _: CanManage, key_id: uuid.UUID) -> None:
+    service.delete_tenant_key(session, tenant, key_id)
+
+
+# -- platform ----------------------------------------------------------------------------------
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> uuid.UUID:
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+@admin.get("/keys")
+def list_platform_keys(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
+) -> AdminApiKeysPublic:
+    rows, count = service.list_admin_keys(session, platform_id, page=page)
+    return AdminApiKeysPublic(
+        data=[AdminApiKeyPublic.model_validate(row) for row in rows], count=count
+    )
+
+
+@admin.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
+def create_platform_key(
+    session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: AdminApiKeyCreate
+) -> AdminApiKeyPublic:
+    """A platform key, used for tenants without their own when `allow_tenants`."""
+    return AdminApiKeyPublic.model_validate(
+        service.create_admin_key(session, platform_id, data=body)
+    )
+
+
+@admin.patch("/keys/{key_id}", responses=NOT_FOUND | SAVING)
+def update_platform_key(
+    session: SessionDep, _: PlatformAdmin, key_id: uuid.UUID, body: AdminApiKeyUpdate
+) -> AdminApiKeyPublic:
+    return AdminApiKeyPublic.model_validate(service.update_admin_key(session, key_id, data=body))
+
+
+@admin.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_platform_key(session: SessionDep, _: PlatformAdmin, key_id: uuid.UUID) -> None:
+    service.delete_admin_key(session, key_id)
+
+
+@admin.get("/tenant-keys")
+def list_tenants_keys(
+    session: SessionDep,
+    _: PlatformAdmin,
+    page: PageDep,
+    tenant_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> AdminTenantApiKeysPublic:
+    """Every tenant's keys, masked."""
+    rows, count = service.list_all_tenant_keys(session, page=page, tenant_id=tenant_id)
+    return AdminTenantApiKeysPublic(
+        data=[AdminTenantApiKeyPublic.model_validate(row) for row in rows], count=count
+    )
