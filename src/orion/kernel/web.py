@@ -13,12 +13,13 @@ router is mounted under `/api/v1/admin/<code>` for platform operators; `public` 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -122,6 +123,33 @@ def current_tenant_context(principal: TenantPrincipal) -> TenantContext:
 
 
 CurrentTenant = Annotated[TenantContext, Depends(current_tenant_context)]
+
+
+def target_tenant(
+    session: SessionDep, runtime: RuntimeDep, tenant_id: Annotated[uuid.UUID, Path()]
+) -> TenantContext:
+    """Operators act for the tenant named in the path: the request's session is scoped to
+    it, so the same tenant-filtered service code serves them (404 for an unknown tenant)."""
+    tenant = runtime.tenant_context(session, tenant_id)
+    set_tenant(session, tenant)
+    return tenant
+
+
+TargetTenant = Annotated[TenantContext, Depends(target_tenant)]
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[
+        uuid.UUID | None, Query(description="The default platform if omitted")
+    ] = None,
+) -> uuid.UUID:
+    """Operator routes act on the platform named by `?platform_id=`, else the default one."""
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 def mark_route(code: str, prefix: str) -> Callable[..., Any]:

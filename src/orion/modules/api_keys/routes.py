@@ -13,7 +13,7 @@ from orion.kernel.web import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,
-    RuntimeDep,
+    PlatformId,
     SessionDep,
     problem_responses,
     require_permission,
@@ -84,17 +84,6 @@ def delete_key(session: SessionDep, tenant: CurrentTenant, _: CanManage, key_id:
 
 
 # -- platform ----------------------------------------------------------------------------------
-
-
-def platform_param(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
-PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 @admin.get("/keys")

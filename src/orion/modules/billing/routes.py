@@ -17,6 +17,7 @@ from orion.kernel.web import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,
+    PlatformId,
     RuntimeDep,
     SessionDep,
     problem_responses,
@@ -161,17 +162,6 @@ async def stripe_webhook(
 
 
 # -- platform ----------------------------------------------------------------------------------
-
-
-def platform_param(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
-PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 @admin.get("/plans")

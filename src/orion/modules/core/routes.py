@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from orion.kernel.activation import ModuleScope
 from orion.kernel.web import (
     CurrentPrincipal,
     PageDep,
     PlatformAdmin,
-    RuntimeDep,
+    PlatformId,
     SessionDep,
     TenantPrincipal,
     problem_responses,
@@ -37,17 +37,6 @@ admin = APIRouter()  # platform operators
 NOT_FOUND = problem_responses(404)
 REFUSED = problem_responses(404, 409)
 SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-9_.\-]+$")]
-
-
-def platform_param(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
-PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 @api.get("/modules", response_model=ModulesPublic)

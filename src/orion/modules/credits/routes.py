@@ -11,17 +11,16 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from orion.kernel.security import Principal
-from orion.kernel.tenancy import TenantContext, set_tenant
 from orion.kernel.web import (
     CurrentTenant,
     IdempotencyKey,
     PageDep,
     PlatformAdmin,
-    RuntimeDep,
     SessionDep,
+    TargetTenant,
     problem_responses,
     require_permission,
 )
@@ -219,19 +218,6 @@ def release_hold(
 
 
 # -- platform ----------------------------------------------------------------------------------
-
-
-def target_tenant(
-    session: SessionDep, runtime: RuntimeDep, tenant_id: Annotated[uuid.UUID, Path()]
-) -> TenantContext:
-    """Operators act for the tenant named in the path: the request's session is scoped to
-    it, so the same tenant-filtered service code serves them."""
-    tenant = runtime.tenant_context(session, tenant_id)
-    set_tenant(session, tenant)
-    return tenant
-
-
-TargetTenant = Annotated[TenantContext, Depends(target_tenant)]
 
 
 @admin.get("/tenants/{tenant_id}/balance", responses=problem_responses(404))

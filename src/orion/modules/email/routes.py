@@ -16,7 +16,7 @@ from orion.kernel.web import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,
-    RuntimeDep,
+    PlatformId,
     SessionDep,
     problem_responses,
     require_permission,
@@ -99,17 +99,6 @@ def get_message(
 
 
 # -- platform ----------------------------------------------------------------------------------
-
-
-def platform_param(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
-PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 @admin.get("/config", responses=NO_CONFIG)

@@ -5,28 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path
 
 from orion.kernel.security import Principal
 from orion.kernel.tenancy import TenantContext
-from orion.kernel.web import RuntimeDep, SessionDep, require_permission
+from orion.kernel.web import SessionDep, require_permission
 from orion.modules.tenancy import service
 
 TenancyRead = Annotated[Principal, Depends(require_permission("tenancy.read"))]
 TenancyManage = Annotated[Principal, Depends(require_permission("tenancy.manage"))]
-
-
-def platform_param(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[
-        uuid.UUID | None, Query(description="The default platform if omitted")
-    ] = None,
-) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
-PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
 
 
 def target_tenant(session: SessionDep, tenant_id: Annotated[uuid.UUID, Path()]) -> TenantContext:

@@ -23,6 +23,7 @@ from orion.kernel.web import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,
+    PlatformId,
     RuntimeDep,
     SessionDep,
     problem_responses,
@@ -31,7 +32,6 @@ from orion.modules.core import service as core
 from orion.modules.core.schemas import ModuleChange, ModuleChangePublic, ModulesPublic
 from orion.modules.tenancy import service
 from orion.modules.tenancy.dependencies import (
-    PlatformId,
     TargetTenant,
     TenancyManage,
     TenancyRead,
