@@ -18,7 +18,7 @@ from orion.kernel.observability import (
     configure_logging,
     run_health_checks,
 )
-from orion.kernel.problems import install_problem_handlers
+from orion.kernel.problems import add_problem_renderer, install_problem_handlers
 from orion.kernel.runtime import Runtime, build_runtime
 from orion.kernel.web import (
     mark_route,
@@ -86,11 +86,16 @@ def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
             "user": (f"/api/v1/{code}", [Depends(require_principal)]),
             "admin": (f"/api/v1/admin/{code}", [Depends(require_platform_admin)]),
             "public": (f"/api/v1/public/{code}", []),
+            # OpenAI-compatible clients expect /v1/<resource>; one module serves it.
+            "openai": ("/v1", [Depends(require_module(code))]),
             # Console pages: HTML, not part of the API document.
             "console": (f"/console/{code}", [Depends(console_gate(code))]),
             "console_admin": (f"/console/platform/{code}", [Depends(operator_gate)]),
             "console_public": ("/console", []),
         }
+        renderer = runtime.registry.provider("openai_problem_renderer")
+        if "openai" in definition.routers and renderer is not None:
+            add_problem_renderer(app, "/v1", renderer)
         for audience, path in definition.routers.items():
             router: APIRouter = runtime.registry.resolve(path)
             prefix, dependencies = mounts[audience]

@@ -30,7 +30,18 @@ ENTRY_POINT_GROUP = "orion.modules"
 QUEUES = ("default", "long_running", "scheduled")
 # api: a tenant's routes, gated by the module's activation; user: any signed-in caller;
 # admin: platform operators; public: no authentication.
-AUDIENCES = ("api", "user", "admin", "public", "console", "console_admin", "console_public")
+# Where a module's routers are mounted (see orion.app): `openai` is the OpenAI-compatible
+# surface at /v1 (tenant callers, the module gated like `api`).
+AUDIENCES = (
+    "api",
+    "user",
+    "admin",
+    "public",
+    "openai",
+    "console",
+    "console_admin",
+    "console_public",
+)
 HOOKS = ("on_startup", "on_shutdown", "on_install", "on_enable", "on_disable", "on_upgrade")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")

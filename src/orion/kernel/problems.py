@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,10 +22,21 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+ProblemRenderer = Callable[[Request, OrionError], Response]
+
+
+def add_problem_renderer(app: FastAPI, prefix: str, renderer: ProblemRenderer) -> None:
+    """Errors under `prefix` are answered by `renderer` instead of problem+json: the console
+    shows people a page; the OpenAI-compatible surface answers in OpenAI's error shape."""
+    renderers: dict[str, ProblemRenderer] = app.state.__dict__.setdefault("problem_renderers", {})
+    renderers[prefix] = renderer
+
+
 def problem_response(request: Request, error: OrionError) -> Response:
-    console_error = getattr(request.app.state, "console_error", None)
-    if console_error is not None and request.url.path.startswith("/console"):
-        return console_error(request, error)  # people get a page, not JSON
+    renderers: dict[str, ProblemRenderer] = getattr(request.app.state, "problem_renderers", {})
+    for prefix, renderer in renderers.items():
+        if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+            return renderer(request, error)
     body = error.problem(
         instance=request.url.path, request_id=getattr(request.state, "request_id", None)
     )

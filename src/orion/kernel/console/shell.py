@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData as StarletteForm
 
 from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
+from orion.kernel.problems import add_problem_renderer
 from orion.kernel.runtime import Runtime
 from orion.kernel.security import Principal
 from orion.kernel.web import OptionalPrincipal
@@ -339,7 +340,7 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
             missing=[name for name, ok in available.items() if not ok],
         )
     app.include_router(pages.router, prefix="/console", include_in_schema=False)
-    app.state.console_error = render_error
+    add_problem_renderer(app, "/console", render_error)
 
 
 def render_error(request: Request, error: OrionError) -> Response:
