@@ -491,8 +491,10 @@ def _give_back(
 
 
 def _reload(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHold:
-    record = get_hold(session, tenant, hold_id)
-    session.refresh(record)
+    """The hold as the statements above left it (one SELECT, refreshing any stale copy)."""
+    record = session.get(CreditHold, hold_id, populate_existing=True)
+    if record is None or record.tenant_id != tenant.tenant_id:
+        raise HoldNotFound(f"credit hold {hold_id} does not exist")
     return record
 
 
@@ -649,9 +651,11 @@ def _move(session: Session, tenant: TenantContext, entry: dict[str, Any]) -> Non
     """Apply the claimed entry's amount to the balance (see above); 402 when a debit is not
     covered, after deleting the entry."""
     amount = entry["amount"]
-    if amount > 0:
-        _ensure_account(session, tenant)
     moved = _apply(session, tenant, entry["id"], amount)
+    if moved is None and amount > 0:
+        # A tenant's first credit: its account is made then (not checked on every move).
+        _ensure_account(session, tenant)
+        moved = _apply(session, tenant, entry["id"], amount)
     if moved is None:
         _unclaim(session, entry)
         raise InsufficientCredits(balance=get_balance(session, tenant), required=-amount)
