@@ -143,6 +143,9 @@ def test_an_operator_switches_a_module_and_the_tenant_menu_follows(new_page):
     admin.click("#menu >> text=Email")
     shot(admin, "tenant-email")
 
+    operator.click("#menu >> text=AI models")
+    operator.wait_for_selector("#catalogue >> text=gpt-4o-mini")
+    shot(operator, "operator-ai-models")
     for label in ("Task runs", "Users", "Plans", "Credit ledgers", "Modules"):
         operator.click(f"#menu >> text={label}")
         operator.wait_for_selector("h1")
@@ -195,3 +198,7 @@ def test_a_tenant_admin_creates_an_access_token_shown_once(new_page, server):
         admin.click(f"#menu >> text={label}")
         admin.wait_for_selector("h1")
         shot(admin, f"tenant-{label.lower()}")
+    admin.click("#menu >> text=AI usage")
+    admin.wait_for_selector("#models >> text=gpt-4o-mini")
+    assert admin.inner_text("#base-url").endswith("/v1")
+    shot(admin, "tenant-ai-usage")
