@@ -228,7 +228,9 @@ def test_sync_stripe_status_sends_again_an_event_whose_processing_task_was_lost(
             StripeEvent(
                 stripe_event_id=lost["id"],
                 type=lost["type"],
-                created=lost["created"],
+                # Newer than what the sync itself reads from Stripe in this run (dated by
+                # Stripe's clock, to the second): else the event is rightly ignored as older.
+                created=lost["created"] + 30,
                 payload=lost,
                 state="received",
                 received_at=utcnow() - timedelta(minutes=10),
