@@ -96,8 +96,9 @@ def runtime(settings: OrionSettings) -> Iterator[Runtime]:
 def worker(runtime: Runtime) -> Iterator[EmbeddedWorker]:
     """A real Celery worker consuming in background threads (Redis when configured)."""
     assert runtime.celery is not None
-    if BROKER_URL:
-        runtime.celery.control.purge()
+    # Tasks left by tests that ran no worker: on Redis this runtime's own (its key prefix);
+    # the in-memory broker's queues are shared by every app in the process.
+    runtime.celery.control.purge()
     with EmbeddedWorker(runtime.celery, beat=False) as embedded:
         yield embedded
 

@@ -20,7 +20,7 @@ from orion.kernel.activation import DEFAULT_PLATFORM_ID
 from orion.kernel.runtime import Runtime, build_runtime
 from orion.kernel.tenancy import TenantContext
 from orion.worker import EmbeddedWorker, create_celery
-from tests.conftest import BROKER_URL, drop_database, fresh_database_url, make_settings
+from tests.conftest import drop_database, fresh_database_url, make_settings
 
 PASSWORD = "Correct-Horse-9"
 
@@ -41,8 +41,9 @@ def id_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 @pytest.fixture(scope="module")
 def id_worker(id_runtime: Runtime) -> Iterator[EmbeddedWorker]:
     assert id_runtime.celery is not None
-    if BROKER_URL:
-        id_runtime.celery.control.purge()
+    # Tasks left by tests that ran no worker: on Redis this runtime's own (its key prefix);
+    # the in-memory broker's queues are shared by every app in the process.
+    id_runtime.celery.control.purge()
     with EmbeddedWorker(id_runtime.celery, beat=False) as embedded:
         yield embedded
 
