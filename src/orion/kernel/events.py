@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.db import after_commit, utcnow
+from orion.kernel.errors import NotFound
 from orion.kernel.models import EventDelivery, OutboxEvent
 from orion.kernel.tenancy import all_tenants, get_tenant, set_tenant
 
@@ -180,7 +181,13 @@ class EventBus:
                 log.info("event_handler_already_ran", event_name=event.name, handler=path)
                 return
             if event.tenant_id is not None:
-                set_tenant(session, self.runtime.tenant_context(session, event.tenant_id))
+                try:
+                    tenant = self.runtime.tenant_context(session, event.tenant_id)
+                except NotFound:
+                    # Deleted since: recorded as delivered, there is nobody left to act for.
+                    log.info("event_skipped_tenant_gone", event_name=event.name, handler=path)
+                    return
+                set_tenant(session, tenant)
                 if not self._subscribed(session, module):
                     return  # recorded as delivered: the module was off when it came
                 handler(session, event)

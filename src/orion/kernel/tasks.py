@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from orion.kernel import observability
 from orion.kernel.db import after_commit, utcnow
-from orion.kernel.errors import TransientError
+from orion.kernel.errors import NotFound, TransientError
 from orion.kernel.models import TaskRun
 from orion.kernel.tenancy import set_tenant
 
@@ -132,7 +132,13 @@ class ModuleTask(Task):
                     log.info("task_skipped_module_disabled_everywhere")
                     return None
                 if tenant_uuid is not None:
-                    tenant = runtime.tenant_context(session, tenant_uuid)
+                    try:
+                        tenant = runtime.tenant_context(session, tenant_uuid)
+                    except NotFound:
+                        # Deleted since the task was sent: nothing of its is left to do.
+                        state = "skipped"
+                        log.info("task_skipped_tenant_gone")
+                        return None
                     if not self._enabled_for(session, tenant.platform_id, tenant_uuid):
                         state = "skipped"
                         log.info("task_skipped_module_disabled")

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from orion.kernel.activation import DEFAULT_PLATFORM_ID
-from orion.kernel.models import OutboxEvent
+from orion.kernel.models import OutboxEvent, TaskRun
 from orion.modules.tenancy.events import TenantDeleted
 from orion.modules.tenancy.models import Membership, Store
 from tests.helpers import platform_session
@@ -202,6 +202,23 @@ def test_deleting_a_tenant_removes_its_rows_and_access(id_client, id_runtime, op
             e for e in events if e.payload["deleted_tenant_id"] == str(admin.tenant.tenant_id)
         ]
         assert len(deleted) == 1 and deleted[0].tenant_id is None
+
+
+def test_a_task_sent_for_a_tenant_deleted_since_is_skipped_not_failed(
+    id_client, id_runtime, id_worker, operator, member
+):
+    admin = member()
+    tenant_id = admin.tenant.tenant_id
+    assert id_client.delete(f"{ADMIN}/tenants/{tenant_id}", headers=operator).status_code == 204
+
+    sent = id_runtime.celery.send_task(
+        "email.send_message", kwargs={"message_id": str(uuid.uuid4()), "tenant_id": str(tenant_id)}
+    )
+
+    assert sent.get(timeout=30) is None
+    with platform_session(id_runtime) as session:
+        runs = session.scalars(select(TaskRun).where(TaskRun.task_id == sent.id)).all()
+    assert [(run.state, run.error) for run in runs] == [("skipped", None)]
 
 
 def test_admin_routes_are_for_operators_only(id_client, member):
