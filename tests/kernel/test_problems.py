@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from tests.helpers import OPERATOR, tenant_headers
 
 PROBLEM = "application/problem+json"
@@ -63,16 +65,20 @@ def test_unknown_route_and_wrong_method_are_problems(client):
 def test_unexpected_error_is_a_500_with_request_id_and_no_traceback(client, make_tenant, enable):
     tenant = make_tenant()
     enable("widgets")
-    response = client.post(
-        "/api/v1/widgets/widgets/fail",
-        json={"name": "x"},
-        headers={**tenant_headers(tenant), "X-Request-ID": "req-123"},
-    )
+    with capture_logs() as logs:
+        response = client.post(
+            "/api/v1/widgets/widgets/fail",
+            json={"name": "x"},
+            headers={**tenant_headers(tenant), "X-Request-ID": "req-123"},
+        )
     assert response.status_code == 500
     body = response.json()
     assert body["code"] == "internal_error"
     assert body["request_id"] == "req-123"
+    assert response.headers["x-request-id"] == "req-123"
     assert "Traceback" not in response.text and "boom" not in response.text
+    logged = [e for e in logs if e["event"] == "unhandled_error"]
+    assert [e["request_id"] for e in logged] == ["req-123"]
 
 
 def test_authentication_and_permission_problems(client, make_tenant):

@@ -78,8 +78,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled_error", path=request.url.path)
-        return problem_response(
-            request,
-            InternalError("an unexpected error occurred; quote the request id when reporting it"),
+        # Starlette answers unhandled errors outside every middleware, after the request
+        # context middleware has let go of the request: name the request id here.
+        request_id = getattr(request.state, "request_id", None)
+        log.exception("unhandled_error", path=request.url.path, request_id=request_id)
+        error = InternalError(
+            "an unexpected error occurred; quote the request id when reporting it"
         )
+        if request_id:
+            error.headers["X-Request-ID"] = request_id
+        return problem_response(request, error)
