@@ -76,3 +76,33 @@ def test_scheduled_task_sent_by_beat_runs_on_the_worker(runtime, worker):
     result = scheduler.apply_async(entry, advance=False)
     summary = result.get(timeout=30)
     assert summary["checks"] >= 3
+
+
+def test_a_scheduler_that_cannot_reach_the_database_skips_the_slot_and_keeps_ticking(tmp_path):
+    from orion.kernel.runtime import build_runtime
+    from orion.worker import create_celery
+    from tests.conftest import make_settings
+
+    sent: list[str] = []
+
+    class RecordingScheduler(ClaimingScheduler):
+        def apply_async(self, entry, producer=None, advance=True, **kwargs):
+            sent.append(entry.name)
+
+    unreachable = make_settings(f"sqlite:///{tmp_path / 'no-such-dir' / 'orion.db'}")
+    runtime = build_runtime(unreachable)
+    try:
+        scheduler = RecordingScheduler(app=create_celery(runtime=runtime), lazy=True)
+        entry = ScheduleEntry(
+            name="widgets.probe",
+            task="widgets.echo",
+            schedule=cron("* * * * *"),
+            last_run_at=datetime.now(UTC) - timedelta(minutes=2),
+            app=scheduler.app,
+        )
+
+        scheduler.apply_entry(entry)  # does not raise into Celery's tick loop
+
+        assert sent == []
+    finally:
+        runtime.close()

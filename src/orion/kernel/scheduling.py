@@ -102,8 +102,14 @@ class ClaimingScheduler(Scheduler):
     def apply_entry(self, entry: ScheduleEntry, producer: Any = None) -> None:
         runtime: Runtime = self.app.orion  # type: ignore[attr-defined]
         slot = slot_of(self.due_time(entry))
-        with runtime.database.unit_of_work() as session:
-            claimed = claim_slot(session, entry.name, slot, self.claimer)
+        try:
+            with runtime.database.unit_of_work() as session:
+                claimed = claim_slot(session, entry.name, slot, self.claimer)
+        except Exception:
+            # Celery's tick loop does not survive an error from here: one slot is lost
+            # (loudly), the scheduler goes on to the next.
+            log.exception("schedule_slot_claim_failed", entry=entry.name, slot=slot.isoformat())
+            return
         if not claimed:
             log.info("schedule_slot_taken", entry=entry.name, slot=slot.isoformat())
             return
