@@ -97,6 +97,28 @@ def test_scaffolded_module_is_sound_migrated_and_passes_its_test(tmp_path):
         for command in (["modules", "check"], ["db", "upgrade"], ["db", "check"]):
             result = run([*orion_command(), *command], env, tmp_path)
             assert result.returncode == 0, (command, result.stdout + result.stderr)
+
+        # A model change: `db check` sees it, `db revision` writes it for this module only.
+        models = module / "models.py"
+        models.write_text(
+            models.read_text() + "    note: Mapped[str | None] = mapped_column(String(200))\n"
+        )
+        drifted = run([*orion_command(), "db", "check"], env, tmp_path)
+        assert drifted.returncode != 0
+        revised = run(
+            [*orion_command(), "db", "revision", "--module", "acme_notes", "-m", "add note"],
+            env,
+            tmp_path,
+        )
+        assert revised.returncode == 0, revised.stdout + revised.stderr
+        (added,) = (module / "migrations" / "versions").glob("*_add_note.py")
+        text = added.read_text()
+        assert "sa.Column('note', sa.String(length=200), nullable=True)" in text
+        assert "'acme_notes_item'" in text and "drop_column('note')" in text
+        assert "widgets_" not in text and "kernel_" not in text
+        for command in (["db", "upgrade"], ["db", "check"]):
+            result = run([*orion_command(), *command], env, tmp_path)
+            assert result.returncode == 0, (command, result.stdout + result.stderr)
     finally:
         drop_database(url)
 

@@ -57,13 +57,13 @@ def downgrade(runtime: Runtime, module: str, target: str | None = None) -> None:
 
 def revision(runtime: Runtime, module: str, message: str, *, autogenerate: bool = True) -> Path:
     if module == KERNEL_BRANCH:
-        prefix, version_path = "kernel_", MIGRATIONS_DIR / "versions"
+        version_path = MIGRATIONS_DIR / "versions"
     else:
-        definition = runtime.registry.get(module)
-        prefix, version_path = definition.table_prefix, definition.migrations_path
+        version_path = runtime.registry.get(module).migrations_path
     version_path.mkdir(parents=True, exist_ok=True)  # before the config lists the folders
     config = alembic_config(runtime)
-    config.attributes["table_prefix"] = prefix
+    # Autogenerate sees only this module's tables.
+    config.attributes["owns_table"] = lambda name: table_owner(runtime, name) == module
     script = ScriptDirectory.from_config(config)
     has_branch = module in _branch_labels(script)
     kwargs: dict[str, Any] = {"message": message, "autogenerate": autogenerate}
@@ -149,11 +149,20 @@ def branch_heads(runtime: Runtime) -> list[tuple[str, str]]:
     return sorted(result)
 
 
+def table_owner(runtime: Runtime, table_name: str) -> str | None:
+    """The module whose prefix is the longest naming the table: `api_keys_key` belongs to
+    api_keys, not to a module called api."""
+    prefixes = {f"{KERNEL_BRANCH}_": KERNEL_BRANCH}
+    prefixes.update((d.table_prefix, d.code) for d in runtime.registry.ordered)
+    matches = [prefix for prefix in prefixes if table_name.startswith(prefix)]
+    return prefixes[max(matches, key=len)] if matches else None
+
+
 def missing_migrations(runtime: Runtime) -> list[str]:
     """Modules with tables but no migrations folder."""
     problems = []
     for definition in runtime.registry.ordered:
-        tables = [t for t in Base.metadata.tables if t.startswith(definition.table_prefix)]
+        tables = [t for t in Base.metadata.tables if table_owner(runtime, t) == definition.code]
         if tables and not any(definition.migrations_path.glob("*.py")):
             problems.append(f"module {definition.code} has tables but no migrations")
     return problems

@@ -8,7 +8,8 @@ from orion.kernel.db import Base, JSONType
 
 config = context.config
 runtime = config.attributes["runtime"]
-only_prefix: str | None = config.attributes.get("table_prefix")
+# Set by `orion db revision --module X`: a predicate on table names.
+owns_table = config.attributes.get("owns_table")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
@@ -20,8 +21,8 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
         return True
     if table_name == "alembic_version":
         return False
-    if only_prefix is not None:
-        return bool(table_name and table_name.startswith(only_prefix))
+    if owns_table is not None:
+        return bool(table_name) and owns_table(table_name)
     return True
 
 
