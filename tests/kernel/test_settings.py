@@ -55,6 +55,39 @@ def test_module_settings_are_validated_against_the_module(monkeypatch, tmp_path)
         build_runtime(settings)
 
 
+def test_a_misspelt_module_setting_is_refused_naming_it(monkeypatch, tmp_path):
+    from orion.kernel.runtime import build_runtime
+
+    monkeypatch.setenv("ORION_MODULES__AUTH__LOGIN_FAILURES_PER_ACOUNT", "3")
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    with pytest.raises(SettingsError, match="ORION_MODULES__AUTH__LOGIN_FAILURES_PER_ACOUNT"):
+        build_runtime(settings)
+
+
+def test_every_module_setting_documented_in_its_schema_is_accepted(monkeypatch, tmp_path):
+    from orion.kernel.runtime import build_runtime
+
+    monkeypatch.setenv("ORION_MODULES__AI_PROXY__RETRIES", "3")
+    monkeypatch.setenv("ORION_MODULES__AUTH__LOGIN_WINDOW_SECONDS", "60")
+    runtime = build_runtime(load_settings(database_url=f"sqlite:///{tmp_path / 'm.db'}"))
+    try:
+        schema = runtime.registry.get("ai_proxy").settings
+        assert schema.model_validate(runtime.settings.modules["ai_proxy"]).retries == 3
+    finally:
+        runtime.close()
+
+
+def test_dotenv_values_are_read_and_the_environment_wins(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("ORION_PORT=8123\nORION_HOST=0.0.0.0\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORION_PORT", raising=False)
+    monkeypatch.setenv("ORION_HOST", "127.0.0.2")
+
+    settings = load_settings()
+
+    assert (settings.port, settings.host) == (8123, "127.0.0.2")
+
+
 def test_cli_exits_with_the_message_on_bad_settings(tmp_path):
     env = {**os.environ, "ORION_PORT": "not-a-port", "ORION_DATABASE_URL": "sqlite://"}
     result = subprocess.run(

@@ -18,14 +18,15 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
-def settings() -> OrionSettings:
+def settings(*, server: bool = False) -> OrionSettings:
+    """The settings, logging configured: servers (serve, worker, beat) log at the configured
+    level; one-off commands keep INFO lines out of what they print."""
     from orion.kernel.observability import configure_logging
     from orion.settings import load_settings
 
     loaded = load_settings()
-    configure_logging(
-        "WARNING" if loaded.log_level == "INFO" else loaded.log_level, json=loaded.log_json
-    )
+    quiet = not server and loaded.log_level == "INFO"
+    configure_logging("WARNING" if quiet else loaded.log_level, json=loaded.log_json)
     return loaded
 
 

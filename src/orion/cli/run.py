@@ -34,7 +34,7 @@ def serve(
     from orion.kernel import migrate
     from orion.kernel.runtime import build_runtime
 
-    loaded = settings()
+    loaded = settings(server=True)
     if host:
         loaded = loaded.model_copy(update={"host": host})
     if port:
@@ -76,7 +76,7 @@ def worker(
         _serve_worker_metrics(metrics_port)
     from orion.worker import create_celery
 
-    loaded = settings()
+    loaded = settings(server=True)
     if loaded.embedded_broker:
         fail(
             "orion worker needs ORION_BROKER_URL; without a broker, orion serve runs "
@@ -120,7 +120,7 @@ def beat() -> None:
     from orion.kernel.scheduling import ClaimingScheduler
     from orion.worker import create_celery
 
-    loaded = settings()
+    loaded = settings(server=True)
     if loaded.embedded_broker:
         fail(
             "orion beat needs ORION_BROKER_URL; without a broker, orion serve runs "

@@ -112,6 +112,13 @@ def _validate_module_settings(settings: OrionSettings, registry: Registry) -> No
         schema = registry.get(code).settings
         if schema is None:
             raise SettingsError(f"ORION_MODULES__{code.upper()}: module {code} takes no settings")
+        unknown = sorted(set(values) - set(schema.model_fields))
+        if unknown:
+            # A misspelt setting silently left at its default is worse than a refusal.
+            names = ", ".join(f"ORION_MODULES__{code.upper()}__{key.upper()}" for key in unknown)
+            raise SettingsError(
+                f"invalid module settings: {names}: module {code} has no such setting"
+            )
         try:
             schema.model_validate(values)
         except ValidationError as exc:

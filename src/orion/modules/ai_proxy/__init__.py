@@ -6,6 +6,7 @@ held before the provider is called, what it reported settled after.
 """
 
 from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, Tier
+from orion.modules.ai_proxy.settings import AiProxySettings
 
 definition = ModuleDefinition(
     code="ai_proxy",
@@ -15,6 +16,7 @@ definition = ModuleDefinition(
     description="OpenAI-compatible gateway at /v1, metered in credits",
     requires=("tenancy", "credits", "api_keys"),
     models="orion.modules.ai_proxy.models",
+    settings=AiProxySettings,
     routers={
         "openai": "orion.modules.ai_proxy.routes:gateway",
         "api": "orion.modules.ai_proxy.routes:api",
