@@ -238,10 +238,13 @@ def test_fan_out_sends_a_task_to_each_tenant_with_the_module_enabled(
     runtime, worker, make_tenant, enable
 ):
     acme, globex, initech = make_tenant("Acme"), make_tenant("Globex"), make_tenant("Initech")
-    stranger = make_tenant("Stranger", platform=uuid.uuid4())  # a platform without widgets
-    everyone = [acme, globex, initech, stranger]
+    elsewhere = uuid.uuid4()  # a platform without widgets
+    stranger = make_tenant("Stranger", platform=elsewhere)
+    pioneer = make_tenant("Pioneer", platform=elsewhere)  # on by its own override
+    everyone = [acme, globex, initech, stranger, pioneer]
     enable("widgets")
     enable("widgets", tenant_id=initech.tenant_id, on=False)
+    enable("widgets", tenant_id=pioneer.tenant_id, platform=elsewhere)
     expected = tenants_with_widgets(runtime)  # other tests' tenants share the database
 
     kwargs = {"task": "widgets.count", "module": "widgets", "queue": "default", "kwargs": {}}
@@ -251,11 +254,11 @@ def test_fan_out_sends_a_task_to_each_tenant_with_the_module_enabled(
     deadline = time.monotonic() + 45
     while time.monotonic() < deadline:
         states = count_runs(runtime, everyone)
-        if all("succeeded" in states.get(t.tenant_id, ()) for t in (acme, globex)):
+        if all("succeeded" in states.get(t.tenant_id, ()) for t in (acme, globex, pioneer)):
             break
         time.sleep(0.05)
-    assert set(count_runs(runtime, everyone)) == {acme.tenant_id, globex.tenant_id}
-    assert {t: len(c) for t, c in counts_of(runtime, everyone).items()} == {
-        acme.tenant_id: 1,
-        globex.tenant_id: 1,
-    }
+    reached = {acme.tenant_id, globex.tenant_id, pioneer.tenant_id}
+    assert set(count_runs(runtime, everyone)) == reached
+    assert {t: len(c) for t, c in counts_of(runtime, everyone).items()} == dict.fromkeys(
+        reached, 1
+    )

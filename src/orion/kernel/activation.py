@@ -116,6 +116,29 @@ class ModuleStateService:
             is not None
         )
 
+    def tenants_with(
+        self, session: Session, code: str, tenants: Iterable[TenantContext]
+    ) -> list[TenantContext]:
+        """Those of `tenants` for which `code` is on, from one query (a fan-out's)."""
+        tenants = list(tenants)
+        if self.registry.get(code).always_on:
+            return tenants
+        rows = session.execute(
+            select(ModuleState.platform_id, ModuleState.tenant_id, ModuleState.enabled).where(
+                ModuleState.module_code == code
+            )
+        ).all()
+        platform = {p: on for p, scope, on in rows if scope == PLATFORM_SCOPE}
+        own = {(p, scope): on for p, scope, on in rows if scope != PLATFORM_SCOPE}
+        return [
+            tenant
+            for tenant in tenants
+            if tenant.platform_id is not None
+            and own.get(
+                (tenant.platform_id, tenant.tenant_id), platform.get(tenant.platform_id, False)
+            )
+        ]
+
     def is_enabled(
         self,
         session: Session,

@@ -52,22 +52,9 @@ def fan_out(
     sent = 0
     with all_tenants(session):
         tenants = runtime.directory.tenants(session)
-    definition = runtime.registry.get(module) if module else None
+    if module is not None:
+        tenants = runtime.modules.tenants_with(session, module, tenants)
     for tenant in tenants:
-        if (
-            definition is not None
-            and not definition.always_on
-            and (
-                tenant.platform_id is None
-                or not runtime.modules.is_enabled(
-                    session,
-                    definition.code,
-                    platform_id=tenant.platform_id,
-                    tenant_id=tenant.tenant_id,
-                )
-            )
-        ):
-            continue
         runtime.send_task(task, kwargs={**kwargs, "tenant_id": str(tenant.tenant_id)}, queue=queue)
         sent += 1
     return sent
