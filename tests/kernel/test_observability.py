@@ -94,6 +94,29 @@ def test_logs_are_json_lines_with_request_id_and_tenant(capsys, client, make_ten
         configure_logging("WARNING", json=False)
 
 
+def test_a_routes_log_lines_carry_the_request_id_tenant_and_module(
+    capsys, client, make_tenant, enable
+):
+    tenant = make_tenant()
+    enable("widgets")
+    configure_logging("INFO", json=True)
+    try:
+        capsys.readouterr()
+        response = client.get(
+            "/api/v1/widgets/widgets",
+            headers={**tenant_headers(tenant), "X-Request-ID": "req-logged"},
+        )
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    finally:
+        configure_logging("WARNING", json=False)
+
+    assert response.status_code == 200
+    [record] = [line for line in lines if line["event"] == "widgets_listed"]
+    assert record["request_id"] == "req-logged"
+    assert record["tenant"] == str(tenant.tenant_id)
+    assert record["module"] == "widgets"
+
+
 def test_every_response_carries_a_request_id(client):
     response = client.get("/health", headers={"X-Request-ID": "abc"})
     assert response.headers["x-request-id"] == "abc"
