@@ -41,8 +41,10 @@ def stripe_fake() -> Iterator[FakeStripe]:
 @pytest.fixture
 def stripe_api(stripe_fake: FakeStripe) -> Iterator[FakeStripe]:
     stripe_fake.fail_with = None
+    stripe_fake.refuse.clear()
     yield stripe_fake
     stripe_fake.fail_with = None
+    stripe_fake.refuse.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -73,6 +73,9 @@ class FakeStripe:
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
     idempotent: dict[tuple[str, str, str], tuple[int, dict]] = field(default_factory=dict)
     fail_with: int | None = None  # answer every request with this status (an outage)
+    # Answer requests whose path starts with a key with its status, the others as usual:
+    # {"/v1/subscriptions": 402} takes the customer and declines the subscription's card.
+    refuse: dict[str, int] = field(default_factory=dict)
     # The status of subscriptions created without a trial: "active" (a card on file) or
     # "incomplete" (the first payment still to come).
     new_status: str = "active"
@@ -82,6 +85,23 @@ class FakeStripe:
     def calls(self, method: str, prefix: str) -> list[dict]:
         with self.lock:
             return [p for m, path, p in self.requests if m == method and path.startswith(prefix)]
+
+    def refusal(self, path: str) -> tuple[int, dict] | None:
+        """The error answer to a request, if it is to fail (`fail_with`, `refuse`)."""
+        status = self.fail_with
+        if status is None:
+            status = next((s for prefix, s in self.refuse.items() if path.startswith(prefix)), None)
+        if status is None:
+            return None
+        if status == 402:
+            error = {
+                "type": "card_error",
+                "code": "card_declined",
+                "message": "Your card was declined.",
+            }
+        else:
+            error = {"type": "api_error", "message": "outage"}
+        return status, {"error": error}
 
     def set_status(self, subscription_id: str, status: str) -> dict:
         with self.lock:
@@ -214,11 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
             with fake.lock:
                 fake.requests.append((method, path, params))
                 key = self.headers.get("Idempotency-Key")
-                if fake.fail_with is not None:
-                    status, answer = (
-                        fake.fail_with,
-                        {"error": {"type": "api_error", "message": "outage"}},
-                    )
+                refusal = fake.refusal(path)
+                if refusal is not None:
+                    status, answer = refusal
                 elif key and method == "POST" and (method, path, key) in fake.idempotent:
                     status, answer = fake.idempotent[(method, path, key)]
                 else:

@@ -54,11 +54,16 @@ def overview(page: ConsolePage, session: SessionDep) -> HTMLResponse:
 
 
 def _act(page: ConsolePage, session: Any, action: Any, message: str) -> Response:
+    """Run a change of the subscription; a refusal (Stripe's too: 502, 503) is shown on the
+    overview. The change runs in a savepoint rolled back when it raises: the request still
+    commits (the page is an answer, not an error), and what the service flushed before
+    Stripe refused (the subscription row, its customer, a new period) must not go with it."""
     page.require("billing.manage")
     try:
-        action()
+        with session.begin_nested():
+            action()
     except OrionError as exc:
-        if exc.status >= 500 and exc.status != 502 and exc.status != 503:
+        if exc.status >= 500 and exc.status not in (502, 503):
             raise
         return _overview(page, session, error=exc.message, status=exc.status)
     return page.redirect("/console/billing/", message=message)
@@ -156,9 +161,10 @@ def create_plan(
     data, errors = parse_form(SubscriptionPlanCreate, fields)
     if data is not None:
         try:
-            plan = service.create_plan(
-                session, runtime.directory.default_platform_id(session), data=data
-            )
+            with session.begin_nested():  # a refused plan leaves nothing behind
+                plan = service.create_plan(
+                    session, runtime.directory.default_platform_id(session), data=data
+                )
         except OrionError as exc:
             if exc.status >= 500:
                 raise
