@@ -245,3 +245,81 @@ def test_events_billing_does_not_use_are_stored_and_ignored(id_client, id_runtim
     assert deliver(id_client, event).status_code == 200
     assert wait_for(lambda: processed(id_runtime, event["id"]))
     assert event_row(id_runtime, event["id"]).state == "ignored"  # type: ignore[union-attr]
+
+
+def stored_event(runtime, event: dict) -> None:  # type: ignore[no-untyped-def]
+    """The event as the endpoint stores it, without sending its processing task (the test
+    runs it)."""
+    from orion.kernel.db import utcnow
+
+    with runtime.database.unit_of_work() as session:
+        session.add(
+            StripeEvent(
+                stripe_event_id=event["id"],
+                type=event["type"],
+                created=event["created"],
+                livemode=False,
+                payload=event,
+                state="received",
+                attempts=0,
+                received_at=utcnow(),
+            )
+        )
+
+
+def process_at_once(runtime, *events: dict) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Process the events at the same moment, each in its own thread and unit of work (two
+    workers); their outcomes by event id."""
+    barrier = threading.Barrier(len(events))
+    outcomes: dict[str, str] = {}
+
+    def work(event: dict) -> None:
+        barrier.wait()
+        with runtime.database.unit_of_work() as session:
+            outcomes[event["id"]] = webhooks.process(session, event["id"])
+
+    threads = [threading.Thread(target=work, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_an_older_and_a_newer_event_processed_at_once_always_leave_the_newer_state(
+    id_runtime, stripe_subscriber
+):
+    admin, remote = stripe_subscriber
+    base = int(time.time()) + 60
+    for round_ in range(25):
+        created = base + 10 * round_
+        scheduled = round_ % 2 == 0  # each round's newest state differs from the last one's
+        newer = stripe_server.event(
+            "customer.subscription.updated",
+            {**remote, "status": "active", "cancel_at_period_end": scheduled},
+            created=created,
+        )
+        if round_ % 4 < 2:
+            older = stripe_server.event(
+                "customer.subscription.updated",
+                {**remote, "status": "past_due", "cancel_at_period_end": not scheduled},
+                created=created - 3,
+            )
+        else:
+            older = stripe_server.event(
+                "invoice.payment_failed",
+                {"id": f"in_{round_}", "object": "invoice", "subscription": remote["id"]},
+                created=created - 3,
+            )
+        stored_event(id_runtime, newer)
+        stored_event(id_runtime, older)
+
+        outcomes = process_at_once(id_runtime, older, newer)
+
+        # Whichever went first, the newer one is applied and the older one never after it.
+        assert outcomes[newer["id"]] == "processed", (round_, outcomes)
+        assert outcomes[older["id"]] in ("processed", "ignored"), (round_, outcomes)
+        subscription = subscription_of(id_runtime, admin.tenant)
+        state = (subscription.status, subscription.cancel_at_period_end)
+        assert state == ("active", scheduled), (round_, outcomes)
+        assert subscription.stripe_event_created == created

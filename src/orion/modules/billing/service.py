@@ -607,7 +607,11 @@ def apply_stripe_subscription(
     """Bring the row in line with a Stripe subscription object as of `created` (an event's
     time; None: read from Stripe just now, dated by Stripe's own clock). An event older
     than what was applied is ignored (False).
-    Grants the included credits when a new period began."""
+    Grants the included credits when a new period began.
+
+    The caller holds the row's lock (`find_subscription(lock=True)`, the sync's claiming
+    UPDATE, the webhooks' `_find`), so the comparison with `stripe_event_created` and the
+    write are one step: a concurrent writer of the row waits and then compares with this."""
     if created is None:  # read from Stripe: as new as Stripe's clock when it answered
         created = remote.get(gateway.READ_AT) or int(utcnow().timestamp())
         read = True

@@ -8,7 +8,10 @@
   the claim, the effects and the final state commit together, so a second task for the
   same event (a duplicate send, a retry after success) finds nothing to claim.
 * Out of order: each subscription remembers Stripe's `created` of the newest event applied
-  (`stripe_event_created`); an older event is marked ignored and changes nothing.
+  (`stripe_event_created`); an older event is marked ignored and changes nothing. The row
+  is locked (SELECT ... FOR UPDATE) before that comparison and held until the event's
+  state commits, so two events for one subscription processed at once by two workers go
+  one after the other, and the second compares with what the first applied.
 """
 
 from __future__ import annotations
@@ -148,6 +151,14 @@ def _dispatch(
     return "ignored", None
 
 
+def _locked(query: Any) -> Any:
+    """The subscription row held until commit, read as it is now (after the lock's wait),
+    so comparing an event's `created` with `stripe_event_created` and applying it is one
+    step per subscription: a concurrent event for it waits, then sees what was applied.
+    (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already runs one writer at a time.)"""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 def _find(
     session: Session,
     *,
@@ -155,26 +166,33 @@ def _find(
     customer: str | None = None,
     tenant_id: str | None = None,
 ) -> UserSubscription | None:
+    """The local subscription an event is about, locked (see `_locked`)."""
     with all_tenants(session):
         if subscription_id:
             row = session.scalar(
-                select(UserSubscription).where(
-                    UserSubscription.stripe_subscription_id == subscription_id
+                _locked(
+                    select(UserSubscription).where(
+                        UserSubscription.stripe_subscription_id == subscription_id
+                    )
                 )
             )
             if row is not None:
                 return row
         if customer:
             row = session.scalar(
-                select(UserSubscription).where(UserSubscription.stripe_customer_id == customer)
+                _locked(
+                    select(UserSubscription).where(UserSubscription.stripe_customer_id == customer)
+                )
             )
             if row is not None:
                 return row
         if tenant_id:
             try:
                 return session.scalar(
-                    select(UserSubscription).where(
-                        UserSubscription.tenant_id == uuid.UUID(tenant_id)
+                    _locked(
+                        select(UserSubscription).where(
+                            UserSubscription.tenant_id == uuid.UUID(tenant_id)
+                        )
                     )
                 )
             except ValueError:
@@ -244,9 +262,7 @@ def _new_from_stripe(
             unique=("tenant_id",),
         )
         return session.scalar(
-            select(UserSubscription)
-            .where(UserSubscription.tenant_id == tenant_id)
-            .execution_options(populate_existing=True)
+            _locked(select(UserSubscription).where(UserSubscription.tenant_id == tenant_id))
         )
 
 
