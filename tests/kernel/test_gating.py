@@ -259,6 +259,4 @@ def test_fan_out_sends_a_task_to_each_tenant_with_the_module_enabled(
         time.sleep(0.05)
     reached = {acme.tenant_id, globex.tenant_id, pioneer.tenant_id}
     assert set(count_runs(runtime, everyone)) == reached
-    assert {t: len(c) for t, c in counts_of(runtime, everyone).items()} == dict.fromkeys(
-        reached, 1
-    )
+    assert {t: len(c) for t, c in counts_of(runtime, everyone).items()} == dict.fromkeys(reached, 1)
