@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -30,6 +31,8 @@ from orion.settings import OrionSettings
 from orion.worker import EmbeddedWorker, create_celery
 
 log = structlog.get_logger(__name__)
+
+DRAIN_SECONDS = 60  # the longest a stopping server waits for each module's drain
 
 
 def create_app(
@@ -59,6 +62,9 @@ def create_app(
         try:
             yield
         finally:
+            for drain in runtime.drains:
+                with anyio.move_on_after(DRAIN_SECONDS):
+                    await drain()
             if worker is not None:
                 await run_in_threadpool(worker.stop)
             await run_in_threadpool(runtime.stop)

@@ -7,6 +7,7 @@ and handed to everything that needs it; sessions carry it in `session.info`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ class Runtime:
     database: Database
     celery: Celery | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Awaited by the API server before it stops: work its requests left running on the
+    # event loop (a stream still being read and billed after its client left).
+    drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @cached_property
     def modules(self) -> ModuleStateService:

@@ -78,6 +78,8 @@ class Gateway:
         )
         self._pumps: set[asyncio.Task[None]] = set()
         self._routes: dict[tuple[Any, ...], tuple[float, Route]] = {}
+        # A stopping server first lets the streams it is still reading end and be billed.
+        runtime.drains.append(self.idle)
 
     # -- the endpoints -------------------------------------------------------------------------
 
@@ -129,9 +131,10 @@ class Gateway:
         return await self._answer(call, build, time.perf_counter(), read="embeddings")
 
     async def idle(self) -> None:
-        """Wait for the streams still being read (and settled)."""
-        while self._pumps:
-            await asyncio.gather(*list(self._pumps), return_exceptions=True)
+        """Wait for the streams this event loop is still reading (and settling)."""
+        loop = asyncio.get_running_loop()
+        while pumps := [pump for pump in self._pumps if pump.get_loop() is loop]:
+            await asyncio.gather(*pumps, return_exceptions=True)
 
     # -- the steps -----------------------------------------------------------------------------
 
