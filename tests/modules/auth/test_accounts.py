@@ -157,3 +157,27 @@ def test_the_last_active_superadmin_cannot_be_demoted(id_runtime):
         with pytest.raises(LastSuperadmin):
             service.update_user(session, second.id, data=UserUpdate(is_superadmin=False))
         session.rollback()
+
+
+def test_the_user_search_matches_percent_and_underscore_literally(id_client, admin_headers):
+    h = uuid.uuid4().hex[:8]
+    people = [
+        (f"a_b-{h}@example.com", f"Ada {h} 50% off"),
+        (f"axb-{h}@example.com", f"Ada {h} 500 off"),
+    ]
+    for email, full_name in people:
+        created = id_client.post(
+            USERS,
+            json={"email": email, "password": "Correct-Horse-9", "full_name": full_name},
+            headers=admin_headers,
+        )
+        assert created.status_code == 201, created.text
+
+    def found(q: str) -> list[str]:
+        response = id_client.get(USERS, params={"q": q}, headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return sorted(user["email"] for user in response.json()["data"])
+
+    assert found(f"a_b-{h}") == [f"a_b-{h}@example.com"]  # the email
+    assert found(f"{h} 50%") == [f"a_b-{h}@example.com"]  # the name
+    assert found(f"ADA {h} 50") == [f"a_b-{h}@example.com", f"axb-{h}@example.com"]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from orion.kernel.activation import DEFAULT_PLATFORM_ID
 from orion.kernel.models import OutboxEvent, TaskRun
+from orion.modules.tenancy import service
 from orion.modules.tenancy.events import TenantDeleted
 from orion.modules.tenancy.models import Membership, Store
 from tests.helpers import platform_session
@@ -276,3 +277,39 @@ def test_module_switches_per_tenant_show_in_the_tenants_module_list(
     assert code not in enabled(admin)
     cleared = id_client.delete(f"{base}/{code}", headers=operator)
     assert cleared.status_code == 200 and cleared.json()["enabled"] is False
+
+
+def test_searches_match_percent_and_underscore_literally(id_client, id_runtime, operator):
+    h = uuid.uuid4().hex[:8]
+    names = [f"Sale {h} 50% off", f"Sale {h} 500 off", f"Plan {h} a_b", f"Plan {h} axb"]
+    made = {}
+    for name in names:
+        created = id_client.post(f"{ADMIN}/tenants", headers=operator, json={"name": name})
+        assert created.status_code == 201, created.text
+        made[name] = created.json()
+
+    def found(q: str) -> set[str]:
+        response = id_client.get(f"{ADMIN}/tenants", headers=operator, params={"q": q})
+        assert response.status_code == 200, response.text
+        return {t["name"] for t in response.json()["data"]}
+
+    assert found(f"{h} 50%") == {f"Sale {h} 50% off"}
+    assert found(f"{h} a_b") == {f"Plan {h} a_b"}
+    assert found(f"{h}-a_b") == set()  # not the slug plan-<h>-a-b: "_" is no wildcard
+    assert found(f"{h} 50") == {f"Sale {h} 50% off", f"Sale {h} 500 off"}
+    assert found(f"SALE {h}") == {f"Sale {h} 50% off", f"Sale {h} 500 off"}
+
+    # Operators' store search (the console's) too: store codes may hold "_".
+    tenant = made[f"Plan {h} a_b"]
+    for code in (f"a_b{h}", f"axb{h}"):
+        store = id_client.post(
+            f"{ADMIN}/tenants/{tenant['id']}/stores",
+            headers=operator,
+            json={"name": f"Store {code}", "code": code},
+        )
+        assert store.status_code == 201, store.text
+    with platform_session(id_runtime) as session:
+        rows, count = service.list_all_stores(session, search=f"a_b{h}")
+        assert (count, [store.code for store, _ in rows]) == (1, [f"a_b{h}"])
+        rows, count = service.list_all_stores(session, search=f"{h} a_b")  # the tenant's name
+        assert sorted(store.code for store, _ in rows) == [f"a_b{h}", f"axb{h}"]

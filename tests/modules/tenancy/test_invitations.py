@@ -248,3 +248,38 @@ def test_operators_invite_into_any_tenant(id_client, operator, make_tenant):
         ACCEPT, json={"token": created.json()["accept_token"], "password": NEW_PASSWORD}
     )
     assert accepted.json()["role"] == "tenant_admin"
+
+
+def test_a_deactivated_account_is_told_so_and_nothing_changes(
+    id_client, id_runtime, member, make_user, operator
+):
+    admin = member()
+    user, password = make_user()
+    created = invite(id_client, admin, user.email, role="user")
+    deactivated = id_client.patch(
+        f"/api/v1/admin/auth/users/{user.id}", json={"is_active": False}, headers=operator
+    )
+    assert deactivated.status_code == 200, deactivated.text
+
+    # With its right password or a wrong one: the account is deactivated, not mistyped.
+    for attempt in (password, "not-the-password"):
+        refused = id_client.post(
+            ACCEPT, json={"token": created["accept_token"], "password": attempt}
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "account_disabled"
+        assert "deactivated" in refused.json()["detail"]
+
+    with platform_session(id_runtime) as session:
+        assert session.scalar(select(Membership).where(Membership.user_id == user.id)) is None
+    still = id_client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
+    assert still["status"] == "pending"
+    account = id_client.get(f"/api/v1/admin/auth/users/{user.id}", headers=operator).json()
+    assert account["is_active"] is False
+
+    # Reactivated, the same invitation works.
+    id_client.patch(
+        f"/api/v1/admin/auth/users/{user.id}", json={"is_active": True}, headers=operator
+    )
+    accepted = id_client.post(ACCEPT, json={"token": created["accept_token"], "password": password})
+    assert accepted.status_code == 200, accepted.text

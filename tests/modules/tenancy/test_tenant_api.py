@@ -239,3 +239,32 @@ def test_a_forged_tenant_header_gives_no_access(id_client, member):
 def _membership_id(client, admin, email: str) -> str:
     members = client.get(f"{API}/members", headers=admin.headers, params={"limit": 500}).json()
     return next(m["id"] for m in members["data"] if m["email"] == email)
+
+
+def test_members_see_the_roles_and_what_each_grants(id_client, id_runtime, member):
+    admin = member()
+    response = id_client.get(f"{API}/roles", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == 3
+    roles = {
+        r["role"]: {p["code"]: p["description"] for p in r["permissions"]} for r in body["data"]
+    }
+    assert [r["role"] for r in body["data"]] == ["tenant_admin", "staff", "user"]
+    # What the modules declare, and what a member of each role is granted.
+    registry = id_runtime.registry
+    declared = registry.permissions()
+    for role, granted in roles.items():
+        assert set(granted) == service.role_permissions(registry, role)
+        assert all(granted[code] == declared[code].description for code in granted)
+    assert roles["tenant_admin"]["tenancy.manage"] == (
+        "Change the tenant, its stores, members and invitations"
+    )
+    assert set(roles["tenant_admin"]) == set(declared)
+    assert "tenancy.read" in roles["staff"] and "tenancy.manage" not in roles["staff"]
+    assert "tenancy.read" in roles["user"] and "tenancy.manage" not in roles["user"]
+
+    # Reading them needs tenancy.read only: every role has it.
+    staff = member(admin.tenant, role="staff")
+    assert id_client.get(f"{API}/roles", headers=staff.headers).json() == body
+    assert id_client.get(f"{API}/roles").status_code == 401

@@ -217,8 +217,13 @@ def list_users(
 ) -> tuple[list[User], int]:
     query = select(User)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(User.email.like(pattern), func.lower(User.full_name).like(pattern)))
+        term = search.strip().lower()  # matched literally (autoescape), "%" and "_" too
+        query = query.where(
+            or_(
+                User.email.contains(term, autoescape=True),
+                func.lower(User.full_name).contains(term, autoescape=True),
+            )
+        )
     return paginate(session, query, page, User.created_at, User.id)
 
 

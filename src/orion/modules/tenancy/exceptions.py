@@ -1,6 +1,13 @@
 """Tenancy's errors; each has a stable `code`."""
 
-from orion.kernel.errors import Conflict, Gone, NotFound, OrionError, Unauthenticated
+from orion.kernel.errors import (
+    Conflict,
+    Gone,
+    NotFound,
+    OrionError,
+    PermissionDenied,
+    Unauthenticated,
+)
 
 
 class TenancyError(OrionError):
@@ -77,3 +84,10 @@ class InvitationRevoked(Gone):
 
 class InvitationPasswordMismatch(Unauthenticated):
     code = "invalid_credentials"
+
+
+class InvitationAccountDisabled(PermissionDenied):
+    """The invited email's account exists but is deactivated (auth's login answers the same
+    code); accepting is refused and changes nothing."""
+
+    code = "account_disabled"

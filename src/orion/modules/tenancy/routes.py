@@ -1,7 +1,8 @@
 """Tenancy routes.
 
-* `api` (/api/v1/tenancy, the caller's tenant): the tenant, its stores, members and
-  invitations; reads need `tenancy.read` (every role), changes `tenancy.manage`.
+* `api` (/api/v1/tenancy, the caller's tenant): the tenant, the roles and what they grant,
+  its stores, members and invitations; reads need `tenancy.read` (every role), changes
+  `tenancy.manage`.
 * `user` (/api/v1/tenancy): the tenants the caller belongs to.
 * `admin` (/api/v1/admin/tenancy, operators): platforms, tenants with their members and
   modules, any tenant's stores, members and invitations, per-tenant module switches.
@@ -50,6 +51,7 @@ from orion.modules.tenancy.schemas import (
     PlatformPublic,
     PlatformsPublic,
     PlatformUpdate,
+    RolesPublic,
     StoreCreate,
     StorePublic,
     StoresPublic,
@@ -107,6 +109,14 @@ def update_my_tenant(
 ) -> Any:
     record = service.update_tenant(session, tenant.tenant_id, data=body)
     return service.with_balance(session, record)
+
+
+@api.get("/roles", response_model=RolesPublic)
+def list_roles(runtime: RuntimeDep, tenant: CurrentTenant, _: TenancyRead) -> Any:
+    """The tenant roles (tenant_admin, staff, user), each with the permissions it grants
+    in this deployment (every installed module's permissions that name the role)."""
+    roles = service.list_roles(runtime.registry)
+    return RolesPublic(data=roles, count=len(roles))
 
 
 @api.get("/stores", response_model=StoresPublic)
@@ -264,6 +274,7 @@ def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
     response_model=InvitationAccepted,
     responses={
         401: {"description": "The account exists and the password does not match"},
+        403: {"description": "The account exists and is deactivated (`account_disabled`)"},
         404: {"description": "Unknown token"},
         409: {"description": "Used already, or already a member"},
         410: {"description": "Expired or revoked"},

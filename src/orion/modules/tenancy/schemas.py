@@ -33,6 +33,28 @@ StoreIds = Annotated[list[uuid.UUID], Field(max_length=500)]
 Email = Annotated[EmailAddress, WithJsonSchema({"type": "string", "format": "email"})]
 
 
+# -- roles -------------------------------------------------------------------------------------
+
+
+class RolePermissionPublic(BaseModel):
+    """A permission a role grants, as a module declares it."""
+
+    code: str
+    description: str
+
+
+class RolePublic(BaseModel):
+    """A tenant role and every permission it grants (from the installed modules)."""
+
+    role: Role
+    permissions: list[RolePermissionPublic]
+
+
+class RolesPublic(BaseModel):
+    data: list[RolePublic]
+    count: int
+
+
 # -- platforms -------------------------------------------------------------------------------
 
 

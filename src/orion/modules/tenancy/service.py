@@ -44,6 +44,7 @@ from orion.modules.tenancy.events import (
 from orion.modules.tenancy.exceptions import (
     AlreadyMember,
     DefaultPlatformProtected,
+    InvitationAccountDisabled,
     InvitationExpired,
     InvitationNotFound,
     InvitationPasswordMismatch,
@@ -71,6 +72,8 @@ from orion.modules.tenancy.schemas import (
     MyTenantPublic,
     PlatformCreate,
     PlatformUpdate,
+    RolePermissionPublic,
+    RolePublic,
     StoreCreate,
     StoreUpdate,
     TenantAdminUpdate,
@@ -164,6 +167,22 @@ def role_permissions(registry: Registry, role: str) -> frozenset[str]:
     if role == TENANT_ADMIN:
         return frozenset(permissions)
     return frozenset(code for code, permission in permissions.items() if role in permission.roles)
+
+
+def list_roles(registry: Registry) -> list[RolePublic]:
+    """The tenant roles, each with the permissions it grants (`role_permissions`: from the
+    installed modules' definitions) and their descriptions, by permission code."""
+    permissions = registry.permissions()
+    return [
+        RolePublic(
+            role=role,  # type: ignore[arg-type]
+            permissions=[
+                RolePermissionPublic(code=code, description=permissions[code].description)
+                for code in sorted(role_permissions(registry, role))
+            ],
+        )
+        for role in ROLES
+    ]
 
 
 class TenantDirectory:
@@ -414,8 +433,14 @@ def list_tenants(
     if platform_id is not None:
         query = query.where(Tenant.platform_id == platform_id)
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Tenant.name).like(pattern), Tenant.slug.like(pattern)))
+        # autoescape: a search for "50%" or "a_b" matches those characters, not a pattern.
+        term = search.lower()
+        query = query.where(
+            or_(
+                func.lower(Tenant.name).contains(term, autoescape=True),
+                Tenant.slug.contains(term, autoescape=True),
+            )
+        )
     return paginate(session, query, page, Tenant.created_at, Tenant.id)
 
 
@@ -503,12 +528,12 @@ def list_all_stores(
     """Operators: every tenant's stores with their tenant's name, by tenant then store."""
     query = select(Store, Tenant.name).join(Tenant, Tenant.id == Store.tenant_id)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        term = search.strip().lower()  # matched literally (autoescape), "%" and "_" too
         query = query.where(
             or_(
-                func.lower(Store.name).like(pattern),
-                Store.code.like(pattern),
-                func.lower(Tenant.name).like(pattern),
+                func.lower(Store.name).contains(term, autoescape=True),
+                Store.code.contains(term, autoescape=True),
+                func.lower(Tenant.name).contains(term, autoescape=True),
             )
         )
     page = _page(page)
@@ -961,7 +986,8 @@ def revoke_invitation(
 
 def accept_invitation(session: Session, *, data: InvitationAccept) -> InvitationAccepted:
     """Join the invitation's tenant (and only that one): create the account, or prove the
-    existing one's password. A token works once, until it expires or is revoked."""
+    existing one's password (a deactivated account is refused, 403 `account_disabled`).
+    A token works once, until it expires or is revoked."""
     with all_tenants(session):
         invitation = session.scalar(
             select(Invitation)
@@ -996,6 +1022,12 @@ def accept_invitation(session: Session, *, data: InvitationAccept) -> Invitation
     if user is None:
         user = auth.create_user(
             session, email=invitation.email, password=data.password, full_name=data.full_name
+        )
+    elif not user.is_active:
+        # Before the password check: no password would help, and nothing is changed.
+        raise InvitationAccountDisabled(
+            f"the account {user.email} is deactivated; a platform operator must reactivate "
+            "it before the invitation can be accepted"
         )
     elif auth.authenticate_password(session, invitation.email, data.password) is None:
         raise InvitationPasswordMismatch(
