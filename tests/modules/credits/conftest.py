@@ -69,6 +69,8 @@ def balance(work: Work, tenant: TenantContext) -> int:
 
 
 def ledger_is_exact(work: Work, tenant: TenantContext) -> bool:
+    """The ledger check has exactly one row for the tenant, and it balances (a missing row
+    is a failure, not a vacuous pass)."""
     with work(tenant) as session:
         checks = [c for c in service.verify(session) if c.tenant_id == tenant.tenant_id]
-    return all(check.ok for check in checks)
+    return len(checks) == 1 and checks[0].ok

@@ -171,10 +171,14 @@ def test_tenants_without_the_module_are_told_so(id_client, id_make_tenant, make_
     assert id_client.get("/api/v1/tenancy/tenant", headers=headers).json()["balance"] is None
 
 
-def test_the_ledger_check_proves_every_balance(id_runtime, id_client, operator_headers, grant):
+def test_the_ledger_check_proves_every_balance(
+    id_runtime, id_client, operator_headers, tenant, grant
+):
     grant(42)
     checks = id_client.get("/api/v1/admin/credits/ledger-check", headers=operator_headers)
-    assert checks.status_code == 200 and checks.json()
+    assert checks.status_code == 200
+    (mine,) = [c for c in checks.json() if c["tenant_id"] == str(tenant.tenant_id)]
+    assert (mine["balance"], mine["ledger_sum"]) == (42, 42)
     assert all(check["balance"] == check["ledger_sum"] for check in checks.json())
     wrong = id_client.get(
         "/api/v1/admin/credits/ledger-check",
