@@ -37,3 +37,20 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def make_probe_role(connection, role: str, tables: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    """An ordinary PostgreSQL role (no superuser, no BYPASSRLS) that row-level security
+    binds, with SELECT on `tables`; the connecting role may `SET ROLE` to it (granted
+    membership: needed when the suite itself connects as an ordinary role)."""
+    from sqlalchemy import text
+
+    connection.execute(
+        text(
+            f"DO $$ BEGIN CREATE ROLE {role} NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+    )
+    connection.execute(text(f"GRANT {role} TO CURRENT_USER"))
+    if tables:
+        connection.execute(text(f"GRANT SELECT ON {', '.join(tables)} TO {role}"))

@@ -20,6 +20,7 @@ from orion.kernel.observability import (
     run_health_checks,
 )
 from orion.kernel.problems import add_problem_renderer, install_problem_handlers
+from orion.kernel.rls import bypassing_role
 from orion.kernel.runtime import Runtime, build_runtime
 from orion.kernel.web import (
     mark_route,
@@ -55,6 +56,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(runtime.start)
+        await run_in_threadpool(_warn_if_row_security_bypassed, runtime)
         worker = None
         if run_worker:
             worker = EmbeddedWorker(runtime.celery)
@@ -81,6 +83,21 @@ def create_app(
     _mount_operations(app, runtime)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _warn_if_row_security_bypassed(runtime: Runtime) -> None:
+    """Row-level security is the second wall only for an ordinary database role."""
+    try:
+        with runtime.database.engine.connect() as connection:
+            role = bypassing_role(connection)
+    except Exception:
+        return  # an unreachable database is /ready's to report
+    if role is not None:
+        log.warning(
+            "row_level_security_bypassed",
+            role=role,
+            detail="a superuser or BYPASSRLS role: connect as an ordinary role in production",
+        )
 
 
 def _mount_modules(app: FastAPI, runtime: Runtime) -> None:

@@ -24,6 +24,7 @@ from orion.kernel.security import (
 from orion.kernel.tenancy import all_tenants, set_tenant
 from orion.settings import OrionSettings
 from tests.conftest import PG_URL
+from tests.helpers import make_probe_role
 
 
 def test_passwords_are_argon2_hashes_that_verify():
@@ -79,13 +80,7 @@ def test_row_level_security_stops_raw_sql_at_the_tenant(runtime, make_tenant, en
             service.create_widget(session, name="rls")
     # Superusers bypass RLS; applications connect as an ordinary role, as this one.
     with runtime.database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "DO $$ BEGIN CREATE ROLE orion_rls_probe NOSUPERUSER NOBYPASSRLS; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            )
-        )
-        connection.execute(text("GRANT SELECT ON widgets_widget TO orion_rls_probe"))
+        make_probe_role(connection, "orion_rls_probe", ("widgets_widget",))
     with runtime.database.unit_of_work() as session:
         set_tenant(session, mine)
         session.execute(text("SET LOCAL ROLE orion_rls_probe"))
@@ -94,3 +89,27 @@ def test_row_level_security_stops_raw_sql_at_the_tenant(runtime, make_tenant, en
         with all_tenants(session):
             assert len(session.execute(raw).scalars().all()) >= 2
         assert session.execute(raw).scalars().all() == [mine.tenant_id]
+
+
+@pytest.mark.skipif(not PG_URL, reason="row-level security is PostgreSQL's")
+def test_a_role_that_row_level_security_does_not_bind_is_named(runtime):
+    from orion.kernel.rls import bypassing_role
+
+    with runtime.database.engine.begin() as connection:
+        superuser = connection.execute(
+            text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        ).scalar()
+        me = connection.execute(text("SELECT current_user")).scalar()
+        assert bypassing_role(connection) == (me if superuser else None)
+        make_probe_role(connection, "orion_rls_probe")
+        connection.execute(text("SET LOCAL ROLE orion_rls_probe"))
+        assert bypassing_role(connection) is None
+
+
+def test_readiness_says_when_row_level_security_is_bypassed(client, runtime):
+    from orion.kernel.rls import bypassing_role
+
+    with runtime.database.engine.connect() as connection:
+        bypassing = bypassing_role(connection)
+    detail = client.get("/ready").json()["checks"]["database"]["detail"]
+    assert ("row-level security does not apply" in detail) == (bypassing is not None)

@@ -23,6 +23,8 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orion.kernel.rls import bypassing_role
+
 if TYPE_CHECKING:
     from orion.kernel.runtime import Runtime
 
@@ -156,6 +158,12 @@ def run_health_checks(runtime: Runtime) -> list[CheckResult]:
 def _check_database(runtime: Runtime) -> str:
     with runtime.database.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+        bypassing = bypassing_role(connection)
+    if bypassing:
+        return (
+            f"{runtime.database.dialect}; row-level security does not apply to role "
+            f"{bypassing} (a superuser or BYPASSRLS): connect as an ordinary role"
+        )
     return runtime.database.dialect
 
 

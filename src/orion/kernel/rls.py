@@ -46,3 +46,16 @@ def disable_tenant_rls(op: Any, table: str) -> None:
     op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
     op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+
+
+def bypassing_role(connection: Any) -> str | None:
+    """The connection's role when row-level security does not apply to it (a superuser or
+    a role with BYPASSRLS: the policies above are then no wall at all), else None."""
+    if connection.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    bypasses = connection.execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    return connection.execute(text("SELECT current_user")).scalar() if bypasses else None

@@ -22,6 +22,7 @@ from orion.modules.email.schemas import ConfigSource, EmailConfigUpdate
 from orion.modules.tenancy import service as tenancy
 from orion.modules.tenancy.schemas import PlatformCreate
 from tests.conftest import PG_URL
+from tests.helpers import make_probe_role
 from tests.modules.email.conftest import SMTP_PASSWORD, enable_email, stored
 from tests.modules.email.helpers import use_server
 
@@ -210,13 +211,7 @@ def test_row_security_keeps_raw_sql_to_the_tenants_own_mail(
             )
     # Superusers bypass row-level security; applications connect as an ordinary role.
     with id_runtime.database.engine.begin() as connection:
-        connection.execute(
-            text(
-                f"DO $$ BEGIN CREATE ROLE {PROBE} NOSUPERUSER NOBYPASSRLS; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            )
-        )
-        connection.execute(text(f"GRANT SELECT ON email_config, email_message TO {PROBE}"))
+        make_probe_role(connection, PROBE, ("email_config", "email_message"))
     ids = {"mine": email_tenant.tenant_id, "theirs": other.tenant_id}
 
     with id_runtime.database.unit_of_work() as session:

@@ -11,6 +11,7 @@ from orion.kernel.tenancy import set_tenant
 from orion.modules.tenancy import service
 from orion.modules.tenancy.schemas import StoreCreate, TenantInvitationCreate
 from tests.conftest import PG_URL
+from tests.helpers import make_probe_role
 from tests.identity_fixtures import unique_email
 
 TABLES = ("tenancy_store", "tenancy_membership", "tenancy_invitation")
@@ -29,13 +30,7 @@ def test_row_level_security_stops_raw_sql_at_the_tenant(id_runtime, make_tenant,
             )
     # Superusers bypass RLS; applications connect as an ordinary role, as this one.
     with id_runtime.database.engine.begin() as connection:
-        connection.execute(
-            text(
-                f"DO $$ BEGIN CREATE ROLE {PROBE} NOSUPERUSER NOBYPASSRLS; "
-                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            )
-        )
-        connection.execute(text(f"GRANT SELECT ON {', '.join(TABLES)} TO {PROBE}"))
+        make_probe_role(connection, PROBE, tuple(TABLES))
     ids = {"mine": mine.tenant_id, "theirs": theirs.tenant_id}
 
     def tenants_seen(session, table):  # type: ignore[no-untyped-def]
