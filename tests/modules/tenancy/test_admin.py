@@ -44,8 +44,11 @@ def test_platforms_are_created_read_changed_and_deleted(id_client, operator):
     )
     assert changed.json()["name"] == "Europe West"
     assert changed.json()["settings"] == {"registration_open": True}
-    listed = id_client.get(f"{ADMIN}/platforms", headers=operator).json()
-    assert platform_id in [p["id"] for p in listed["data"]]
+    count = id_client.get(f"{ADMIN}/platforms", headers=operator).json()["count"]
+    newest = id_client.get(  # oldest first: other tests' platforms come before it
+        f"{ADMIN}/platforms", headers=operator, params={"limit": 1, "offset": count - 1}
+    ).json()
+    assert [p["id"] for p in newest["data"]] == [platform_id]
 
     tenant = id_client.post(
         f"{ADMIN}/tenants",
