@@ -4,6 +4,7 @@ when the broker is Redis, so every process shares the counts; else in the databa
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,14 +26,19 @@ def sign_in(client, email, password):
 def app_with(id_runtime):
     """Clients of an app on the same database with other limits (ORION_MODULES__AUTH__...)."""
     runtimes = []
+    deployment = f"orion-test-throttle-{uuid.uuid4().hex[:8]}:"
 
-    def make(**limits: int):
+    def make(*, same_deployment: bool = False, **limits: int):
+        # Each runtime is its own deployment (its own Redis key prefix) unless asked to be
+        # another server of one deployment.
+        shared = {"broker_key_prefix": deployment} if same_deployment else {}
         runtime = build_runtime(
             make_settings(
                 id_runtime.settings.database_url,
                 extra_modules=[],
                 providers={},
                 modules={"auth": limits},
+                **shared,
             )
         )
         runtimes.append(runtime)
@@ -101,3 +107,17 @@ def test_the_lock_ends_with_the_window(app_with, make_user):
     assert locked.headers["Retry-After"] == "1"
     time.sleep(1.1)
     assert sign_in(strict("203.0.113.32"), user.email, password).status_code == 200
+
+
+def test_every_server_of_a_deployment_counts_the_same_failures(app_with, make_user):
+    """Two runtimes, as two processes would be: they share only the database and broker."""
+    one = app_with(same_deployment=True, login_failures_per_account=2)
+    other = app_with(same_deployment=True, login_failures_per_account=2)
+    user, password = make_user()
+
+    assert sign_in(one("203.0.113.60"), user.email, WRONG).status_code == 401
+    assert sign_in(other("203.0.113.61"), user.email, WRONG).status_code == 401
+    locked = sign_in(one("203.0.113.62"), user.email, password)
+
+    assert locked.status_code == 429
+    assert sign_in(other("203.0.113.63"), user.email, password).status_code == 429
