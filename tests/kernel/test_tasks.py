@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from celery.exceptions import Retry
@@ -11,6 +12,7 @@ from orion_testkit.widgets import service
 from orion_testkit.widgets.models import Widget, WidgetCount
 from sqlalchemy import select
 
+from orion.kernel.db import utcnow
 from orion.kernel.models import TaskRun
 from orion.kernel.tasks import ModuleTask, enqueue
 from orion.kernel.tenancy import set_tenant
@@ -151,3 +153,59 @@ def test_a_platform_wide_task_of_a_module_enabled_nowhere_is_skipped(tmp_path):
     finally:
         runtime.close()
         drop_database(url)
+
+
+def test_runs_that_will_never_end_are_marked_lost(runtime, worker):
+    """A run whose worker died stays `started` for ever: the sweep calls it lost once a later
+    attempt of the same task started, or once it is past its task's time limit."""
+    now = utcnow()
+    redelivered = uuid.uuid4().hex
+    rows = {
+        "died": TaskRun(
+            task_id=redelivered,
+            name="widgets.echo",
+            state="started",
+            started_at=now - timedelta(hours=1),
+        ),
+        "retried": TaskRun(
+            task_id=redelivered,
+            name="widgets.echo",
+            state="succeeded",
+            started_at=now - timedelta(minutes=30),
+            attempt=2,
+        ),
+        "overdue": TaskRun(
+            task_id=uuid.uuid4().hex,
+            name="widgets.bounded",
+            state="started",
+            started_at=now - timedelta(hours=2),
+        ),
+        "in_time": TaskRun(
+            task_id=uuid.uuid4().hex,
+            name="widgets.bounded",
+            state="started",
+            started_at=now - timedelta(seconds=10),
+        ),
+        "unbounded": TaskRun(
+            task_id=uuid.uuid4().hex,
+            name="widgets.echo",
+            state="started",
+            started_at=now - timedelta(days=2),
+        ),
+    }
+    with runtime.database.unit_of_work() as session:
+        session.add_all(rows.values())
+    ids = {name: row.id for name, row in rows.items()}
+
+    counts = runtime.celery.send_task("kernel.mark_lost_runs").get(timeout=30)
+
+    assert counts["superseded"] >= 1 and counts["overdue"] >= 1
+    with platform_session(runtime) as session:
+        states = {name: session.get(TaskRun, run_id).state for name, run_id in ids.items()}
+    assert states == {
+        "died": "lost",
+        "retried": "succeeded",
+        "overdue": "lost",
+        "in_time": "started",
+        "unbounded": "started",
+    }

@@ -6,8 +6,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, aliased
 
 from orion.kernel.db import utcnow
 from orion.kernel.events import DELIVER_TASK
@@ -19,6 +19,7 @@ from orion.kernel.tenancy import all_tenants
 
 KERNEL_SCHEDULE = (
     ScheduledTask("kernel.sweep_outbox", cron="* * * * *", queue="default"),
+    ScheduledTask("kernel.mark_lost_runs", cron="*/15 * * * *", queue="scheduled"),
     ScheduledTask("kernel.purge_history", cron="17 3 * * *", queue="scheduled"),
 )
 
@@ -58,6 +59,49 @@ def fan_out(
         runtime.send_task(task, kwargs={**kwargs, "tenant_id": str(tenant.tenant_id)}, queue=queue)
         sent += 1
     return sent
+
+
+LOST_GRACE = timedelta(minutes=5)  # past a time limit, before a run is called lost
+
+
+@task("kernel.mark_lost_runs", queue="scheduled")
+def mark_lost_runs(session: Session) -> dict[str, int]:
+    """Runs that will never record their end (the worker died, or killed the task at its
+    time limit) still say `started`; call them `lost`, so what monitoring shows is true.
+    A run is lost when a later attempt of the same task started (acks_late redelivered it),
+    or when it started longer ago than its task's time limit allows."""
+    runtime = _runtime(session)
+    now = utcnow()
+    later = aliased(TaskRun)
+    superseded = session.execute(
+        update(TaskRun)
+        .where(
+            TaskRun.state == "started",
+            select(later.id)
+            .where(later.task_id == TaskRun.task_id, later.started_at > TaskRun.started_at)
+            .exists(),
+        )
+        .values(state="lost", finished_at=now, error="a later attempt started: its worker died")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    limits: dict[int, list[str]] = {}
+    for name, task_object in (runtime.celery.tasks if runtime.celery else {}).items():
+        limit = getattr(task_object, "time_limit", None)
+        if limit:
+            limits.setdefault(int(limit), []).append(name)
+    overdue = 0
+    for limit, names in limits.items():
+        overdue += session.execute(
+            update(TaskRun)
+            .where(
+                TaskRun.state == "started",
+                TaskRun.name.in_(names),
+                TaskRun.started_at < now - timedelta(seconds=limit) - LOST_GRACE,
+            )
+            .values(state="lost", finished_at=now, error=f"ran past its time limit ({limit} s)")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return {"superseded": superseded, "overdue": overdue}
 
 
 @task("kernel.purge_history", queue="scheduled")

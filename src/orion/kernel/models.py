@@ -66,7 +66,8 @@ class TaskRun(UUIDPrimaryKey, Base):
     queue: Mapped[str | None] = mapped_column(String(64))
     module: Mapped[str | None] = mapped_column(String(64))
     tenant_id: Mapped[uuid.UUID | None]
-    state: Mapped[str] = mapped_column(String(16))  # started, succeeded, failed, retrying, skipped
+    # started, succeeded, failed, retrying, skipped, lost (never ended: see kernel.jobs)
+    state: Mapped[str] = mapped_column(String(16))
     attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
