@@ -26,6 +26,7 @@ modules' `MenuItem`s, filtered by the enabled modules and the user's permissions
 
 from orion.kernel.console.shell import (
     ConsolePage,
+    FormData,
     FormErrors,
     PageContext,
     console_gate,
@@ -37,6 +38,7 @@ from orion.kernel.console.shell import (
 
 __all__ = [
     "ConsolePage",
+    "FormData",
     "FormErrors",
     "PageContext",
     "console_gate",

@@ -182,6 +182,9 @@ async def form_data(request: Request) -> dict[str, str]:
     }
 
 
+FormData = Annotated[dict[str, str], Depends(form_data)]
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -8,11 +8,11 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields
 from orion.kernel.db import utcnow
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
@@ -30,7 +30,6 @@ from orion.modules.ai_proxy.schemas import (
 pages = APIRouter()  # /console/ai_proxy/...
 admin_pages = APIRouter()  # /console/platform/ai_proxy/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 LIMIT = 50
 DAYS = 30
 STATUSES = ("ok", "failed", "disconnected")

@@ -4,13 +4,13 @@ tenant's keys for operators. Keys are typed in, never shown again (masked)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.web import RuntimeDep, SessionDep
@@ -20,7 +20,6 @@ from orion.modules.api_keys.schemas import AdminApiKeyCreate, Provider, TenantAp
 pages = APIRouter()  # /console/api_keys/...
 admin_pages = APIRouter()  # /console/platform/api_keys/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 PROVIDERS = [(p.value, p.value) for p in Provider]
 
 

@@ -6,17 +6,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
 from orion.kernel.console.shell import (
     SESSION_COOKIE,
     TENANT_COOKIE,
     PostedForm,
     error_fields,
-    form_data,
 )
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
@@ -27,8 +26,6 @@ from orion.modules.auth.schemas import AccessTokenCreate, NewPassword
 
 public = APIRouter()  # /console/...: no sign-in needed
 pages = APIRouter()  # /console/auth/...: a signed-in tenant member
-
-FormData = Annotated[dict[str, str], Depends(form_data)]
 
 
 class SignIn(BaseModel):

@@ -4,13 +4,13 @@ the plans it may move to; the operators' plans."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.web import RuntimeDep, SessionDep
@@ -25,8 +25,6 @@ from orion.modules.billing.schemas import (
 
 pages = APIRouter()  # /console/billing/...
 admin_pages = APIRouter()  # /console/platform/billing/...
-
-FormData = Annotated[dict[str, str], Depends(form_data)]
 
 
 def _overview(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from orion.kernel.activation import ModuleScope
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.web import RuntimeDep, SessionDep
@@ -19,7 +18,6 @@ from orion.modules.core import service
 
 admin_pages = APIRouter()  # /console/platform/core/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 
 

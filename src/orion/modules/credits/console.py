@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.tenancy import TenantContext, set_tenant
@@ -22,7 +22,6 @@ from orion.modules.credits.schemas import CreditSettingsUpdate, TransactionKind
 pages = APIRouter()  # /console/credits/...
 admin_pages = APIRouter()  # /console/platform/credits/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 LIMIT = 50
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import error_fields
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.web import SessionDep
@@ -17,7 +17,6 @@ from orion.modules.email.schemas import ConfigSource, EmailConfigUpdate, EmailTe
 
 pages = APIRouter()  # /console/email/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 TLS_OPTIONS = [(mode.value, mode.value) for mode in TlsMode]
 
 

@@ -7,13 +7,13 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from orion.kernel.activation import ModuleScope
-from orion.kernel.console import ConsolePage, FormErrors, parse_form
-from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE, error_fields, form_data
+from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE, error_fields
 from orion.kernel.errors import NotFound, OrionError, Unauthenticated
 from orion.kernel.pagination import Page
 from orion.kernel.tenancy import TenantContext, set_tenant
@@ -32,7 +32,6 @@ pages = APIRouter()  # /console/tenancy/...
 admin_pages = APIRouter()  # /console/platform/tenancy/...
 public = APIRouter()  # /console/invitations/...
 
-FormData = Annotated[dict[str, str], Depends(form_data)]
 ROLES = (("user", "User"), ("staff", "Staff"), ("tenant_admin", "Tenant admin"))
 
 
