@@ -27,28 +27,11 @@ import time
 import uuid
 from pathlib import Path
 
+from benchlib import create_database, drop_database
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 INITIAL = 10**12
-
-
-def create_database(server_url: str) -> str:
-    url = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"orion_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    engine = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def runtime_for(database_url: str, pool_size: int):  # type: ignore[no-untyped-def]
