@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData as StarletteForm
 
 from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
@@ -213,6 +214,25 @@ def error_fields(error: OrionError) -> FormErrors:
     if error.errors:
         return {e.field.split(".")[-1]: e.message for e in error.errors}
     return {"form": error.message}
+
+
+R = TypeVar("R")
+
+
+def attempt(
+    session: Session, action: Callable[[], R], *, raise_on: Collection[int] = ()
+) -> tuple[R | None, FormErrors]:
+    """Run a posted form's service call in a savepoint: `(its result, {})`, or, when it is
+    refused (a 4xx OrionError), `(None, the field errors)` with what it wrote rolled back,
+    since the request still commits the page that shows them. Errors of 500 and above, and
+    the statuses in `raise_on` (401 and 403 where they are the error page's), propagate."""
+    try:
+        with session.begin_nested():
+            return action(), {}
+    except OrionError as exc:
+        if exc.status >= 500 or exc.status in raise_on:
+            raise
+        return None, error_fields(exc)
 
 
 # -- gates -------------------------------------------------------------------------------------

@@ -9,9 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields
-from orion.kernel.errors import OrionError
+from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
 from orion.kernel.pagination import Page
 from orion.kernel.web import RuntimeDep, SessionDep
 from orion.modules.api_keys import service
@@ -61,15 +59,13 @@ def add_key(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
     page.require("api_keys.manage")
     data, errors = parse_form(TenantApiKeyCreate, _fields(form))
     if data is not None:
-        try:
-            service.create_tenant_key(
+        key, errors = attempt(
+            session,
+            lambda: service.create_tenant_key(
                 session, page.tenant, data=data, created_by=page.principal.user_id
-            )
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+            ),
+        )
+        if key is not None:
             return page.redirect("/console/api_keys/", message="The key is stored.")
     values = {k: v for k, v in form.items() if k != "api_key"}
     return _keys_page(page, session, errors=errors, values=values, status=422)
@@ -121,15 +117,11 @@ def add_platform_key(
     fields["allow_tenants"] = form.get("allow_tenants") == "on"
     data, errors = parse_form(AdminApiKeyCreate, fields)
     if data is not None:
-        try:
-            service.create_admin_key(
-                session, runtime.directory.default_platform_id(session), data=data
-            )
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        platform_id = runtime.directory.default_platform_id(session)
+        key, errors = attempt(
+            session, lambda: service.create_admin_key(session, platform_id, data=data)
+        )
+        if key is not None:
             return page.redirect("/console/platform/api_keys/", message="The key is stored.")
     values = {k: v for k, v in form.items() if k != "api_key"}
     return _platform_page(page, session, runtime, errors=errors, values=values, status=422)

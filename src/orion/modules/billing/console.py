@@ -9,8 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields
+from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
 from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
 from orion.kernel.web import RuntimeDep, SessionDep
@@ -158,16 +157,11 @@ def create_plan(
     fields["features"] = [f.strip() for f in form.get("features", "").splitlines() if f.strip()]
     data, errors = parse_form(SubscriptionPlanCreate, fields)
     if data is not None:
-        try:
-            with session.begin_nested():  # a refused plan leaves nothing behind
-                plan = service.create_plan(
-                    session, runtime.directory.default_platform_id(session), data=data
-                )
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        platform_id = runtime.directory.default_platform_id(session)
+        plan, errors = attempt(
+            session, lambda: service.create_plan(session, platform_id, data=data)
+        )
+        if plan is not None:
             return page.redirect(
                 "/console/platform/billing/plans", message=f"Plan {plan.name} created."
             )

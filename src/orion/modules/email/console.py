@@ -7,9 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields
-from orion.kernel.errors import OrionError
+from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
 from orion.kernel.pagination import Page
 from orion.kernel.web import SessionDep
 from orion.modules.email import service
@@ -57,13 +55,12 @@ def save_config(page: ConsolePage, session: SessionDep, form: FormData) -> Respo
     page.require("email.manage")
     data, errors = parse_form(EmailConfigUpdate, form)
     if data is not None:
-        try:
-            service.put_config(session, page.tenant, data=data)
-        except OrionError as exc:
-            if exc.status >= 500 or exc.status in (401, 403):
-                raise
-            errors = error_fields(exc)
-        else:
+        _, errors = attempt(
+            session,
+            lambda: service.put_config(session, page.tenant, data=data),
+            raise_on=(401, 403),
+        )
+        if not errors:
             return page.redirect("/console/email/", message="Mail settings saved.")
     values = {key: value for key, value in form.items() if key != "password"}
     return _settings_page(page, session, errors=errors, values=values, status=422)
@@ -81,13 +78,12 @@ def send_test(page: ConsolePage, session: SessionDep, form: FormData) -> Respons
     page.require("email.manage")
     data, errors = parse_form(EmailTestSend, form)
     if data is not None:
-        try:
-            message = service.send_test(session, page.tenant, to=data.to)
-        except OrionError as exc:
-            if exc.status >= 500 or exc.status in (401, 403):
-                raise
-            errors = error_fields(exc)
-        else:
+        message, errors = attempt(
+            session,
+            lambda: service.send_test(session, page.tenant, to=data.to),
+            raise_on=(401, 403),
+        )
+        if message is not None:
             return page.redirect(
                 "/console/email/", message=f"Test message to {message.to_address} queued."
             )

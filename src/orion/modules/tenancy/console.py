@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from orion.kernel.activation import ModuleScope
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE, error_fields
+from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE
 from orion.kernel.errors import NotFound, OrionError, Unauthenticated
 from orion.kernel.pagination import Page
 from orion.kernel.tenancy import TenantContext, set_tenant
@@ -82,13 +82,12 @@ def create_store(page: ConsolePage, session: SessionDep, form: FormData) -> Resp
     page.require("tenancy.manage")
     data, errors = parse_form(StoreCreate, form)
     if data is not None:
-        try:
-            store = service.create_store(session, page.tenant, data=data)
-        except OrionError as exc:
-            if exc.status >= 500 or exc.status in (401, 403):
-                raise
-            errors = error_fields(exc)
-        else:
+        store, errors = attempt(
+            session,
+            lambda: service.create_store(session, page.tenant, data=data),
+            raise_on=(401, 403),
+        )
+        if store is not None:
             return page.redirect("/console/tenancy/stores", message=f"Store {store.name} created.")
     return _stores_page(page, session, errors=errors, values=form, status=422)
 
@@ -128,15 +127,15 @@ def invite(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
     page.require("tenancy.manage")
     data, errors = parse_form(TenantInvitationCreate, form)
     if data is not None:
-        try:
-            invitation, token = service.create_invitation(
+        created, errors = attempt(
+            session,
+            lambda: service.create_invitation(
                 session, page.tenant, data=data, invited_by=page.principal.user_id
-            )
-        except OrionError as exc:
-            if exc.status in (401, 403) or exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+            ),
+            raise_on=(401, 403),
+        )
+        if created is not None:
+            invitation, token = created
             # Shown once, like the API's accept_token: to pass on when the mail is not enough.
             base_url = page.runtime.settings.base_url.rstrip("/")
             link = f"{base_url}/console/invitations/accept?token={quote(token, safe='')}"
@@ -185,13 +184,8 @@ def accept(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
     """Join: create the account (or prove the existing one's password), then sign in."""
     data, errors = parse_form(InvitationAccept, form)
     if data is not None:
-        try:
-            accepted = service.accept_invitation(session, data=data)
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        accepted, errors = attempt(session, lambda: service.accept_invitation(session, data=data))
+        if accepted is not None:
             response = page.redirect(
                 "/console/sign-in", message=f"Welcome to {accepted.tenant_name}; sign in."
             )
@@ -273,17 +267,11 @@ class TenantForm(TenantCreate):
 def create_tenant(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
     data, errors = parse_form(TenantForm, form)
     if data is not None:
-        try:
-            tenant = service.create_tenant(
-                session,
-                data.platform_id,
-                data=TenantCreate(name=data.name, slug=data.slug, is_active=data.is_active),
-            )
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        wanted = TenantCreate(name=data.name, slug=data.slug, is_active=data.is_active)
+        tenant, errors = attempt(
+            session, lambda: service.create_tenant(session, data.platform_id, data=wanted)
+        )
+        if tenant is not None:
             return page.redirect(
                 f"/console/platform/tenancy/tenants/{tenant.id}",
                 message=f"Tenant {tenant.name} created.",
@@ -392,13 +380,8 @@ def platforms(page: ConsolePage, session: SessionDep) -> HTMLResponse:
 def create_platform(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
     data, errors = parse_form(PlatformCreate, form)
     if data is not None:
-        try:
-            platform = service.create_platform(session, data=data)
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        platform, errors = attempt(session, lambda: service.create_platform(session, data=data))
+        if platform is not None:
             return page.redirect(
                 "/console/platform/tenancy/platforms", message=f"Platform {platform.name} created."
             )
