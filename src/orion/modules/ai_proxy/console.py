@@ -11,13 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields
+from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
 from orion.kernel.db import utcnow
-from orion.kernel.errors import OrionError
 from orion.kernel.pagination import Page
-from orion.kernel.tenancy import set_tenant
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.web import PlatformId, SessionDep, TargetTenant
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.schemas import (
     AiModelCreate,
@@ -112,10 +109,6 @@ def _by_model(totals: list[Any]) -> list[dict[str, Any]]:
 # -- operators: the catalogue ------------------------------------------------------------------
 
 
-def _platform(session: Any, runtime: Any, platform_id: uuid.UUID | None) -> uuid.UUID:
-    return platform_id or runtime.directory.default_platform_id(session)
-
-
 def _catalogue_page(
     page: ConsolePage,
     session: Any,
@@ -140,33 +133,18 @@ def _catalogue_page(
 
 
 @admin_pages.get("/")
-def catalogue(
-    page: ConsolePage,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> HTMLResponse:
-    return _catalogue_page(page, session, _platform(session, runtime, platform_id))
+def catalogue(page: ConsolePage, session: SessionDep, platform_id: PlatformId) -> HTMLResponse:
+    return _catalogue_page(page, session, platform_id)
 
 
 @admin_pages.post("/models")
 def create_model(
-    page: ConsolePage,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    form: FormData,
-    platform_id: Annotated[uuid.UUID | None, Query()] = None,
+    page: ConsolePage, session: SessionDep, form: FormData, platform: PlatformId
 ) -> Response:
-    platform = _platform(session, runtime, platform_id)
     data, errors = parse_form(AiModelCreate, _model_fields(form, create=True))
     if data is not None:
-        try:
-            model = service.create_model(session, platform, data=data)
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        model, errors = attempt(session, lambda: service.create_model(session, platform, data=data))
+        if model is not None:
             return page.redirect(
                 f"/console/platform/ai_proxy/?platform_id={platform}",
                 message=f"{model.name} is offered.",
@@ -211,14 +189,8 @@ def update_model(
     model = service.get_model(session, model_id)
     data, errors = parse_form(AiModelUpdate, _model_fields(form, create=False))
     if data is not None:
-        try:
-            with session.begin_nested():
-                service.update_model(session, model_id, data=data)
-        except OrionError as exc:
-            if exc.status >= 500:
-                raise
-            errors = error_fields(exc)
-        else:
+        _, errors = attempt(session, lambda: service.update_model(session, model_id, data=data))
+        if not errors:
             return page.redirect(
                 f"/console/platform/ai_proxy/?platform_id={model.platform_id}",
                 message=f"{model.name} is saved.",
@@ -275,29 +247,19 @@ def _limits_page(
 
 
 @admin_pages.get("/tenants/{tenant_id}/limits")
-def tenant_limits(
-    page: ConsolePage, session: SessionDep, runtime: RuntimeDep, tenant_id: uuid.UUID
-) -> HTMLResponse:
-    tenant = runtime.tenant_context(session, tenant_id)
-    set_tenant(session, tenant)
+def tenant_limits(page: ConsolePage, session: SessionDep, tenant: TargetTenant) -> HTMLResponse:
     return _limits_page(page, session, tenant)
 
 
 @admin_pages.post("/tenants/{tenant_id}/limits")
 def save_tenant_limits(
-    page: ConsolePage,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    tenant_id: uuid.UUID,
-    form: FormData,
+    page: ConsolePage, session: SessionDep, tenant: TargetTenant, form: FormData
 ) -> Response:
-    tenant = runtime.tenant_context(session, tenant_id)
-    set_tenant(session, tenant)
     posted = {name: form.get(name, "").strip() or None for name, _ in LIMIT_FIELDS}
     data, errors = parse_form(AiTenantLimitsUpdate, posted)
     if data is None:
         return _limits_page(page, session, tenant, errors=errors, values=form, status=422)
     service.set_limits(session, tenant, data=data)
     return page.redirect(
-        f"/console/platform/ai_proxy/tenants/{tenant_id}/limits", message="Limits saved."
+        f"/console/platform/ai_proxy/tenants/{tenant.tenant_id}/limits", message="Limits saved."
     )
