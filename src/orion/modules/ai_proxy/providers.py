@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,7 @@ def _openai_usage(usage: Any) -> Usage:
 
 
 @dataclass
-class StreamReader:
+class StreamReader(ABC):
     """Turns one upstream event into what the client is sent; keeps the usage."""
 
     model: str
@@ -101,8 +102,9 @@ class StreamReader:
     produced: list[str] = field(default_factory=list)  # the text, for an estimate if cut
     finished: bool = False
 
+    @abstractmethod
     def read(self, event: str, data: str) -> list[bytes]:
-        raise NotImplementedError
+        """The bytes to send the client for one server-sent event of the provider."""
 
     def final_usage(self, input_estimate: int) -> Usage:
         """What the call is billed on: the provider's figure, else an estimate (a cut
