@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,10 +168,13 @@ def gateway(id_runtime: Runtime, id_client: TestClient, upstream: Upstream, logi
     )
 
 
-@pytest.fixture(scope="module")
-def live_url(id_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Orion on a real socket (uvicorn in a thread): streamed calls and disconnects."""
-    config = uvicorn.Config(id_app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+@contextmanager
+def served(
+    app: Any, *, lifespan: str = "off"
+) -> Iterator[tuple[str, uvicorn.Server, threading.Thread]]:
+    """`app` on a real socket (uvicorn in a thread): its URL, the server and its thread.
+    Leaving stops it, if the test has not already."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -178,6 +182,15 @@ def live_url(id_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}", server, thread
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_url(id_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Orion on a real socket: streamed calls and disconnects."""
+    with served(id_app) as (url, _, _):
+        yield url

@@ -5,13 +5,11 @@ on a real socket (uvicorn) where it matters."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import Counter
 
 import httpx
 import pytest
-import uvicorn
 
 from orion.kernel.tenancy import set_tenant
 from orion.modules.ai_proxy import service
@@ -19,7 +17,7 @@ from orion.modules.ai_proxy.exceptions import RateLimited
 from orion.modules.ai_proxy.gateway import gateway_of
 from orion.modules.ai_proxy.ratelimit import Limits, RateLimiter
 from orion.modules.ai_proxy.schemas import AiTenantLimitsUpdate
-from tests.modules.ai_proxy.conftest import CHAT
+from tests.modules.ai_proxy.conftest import CHAT, served
 
 MESSAGES = [{"role": "user", "content": "hello there"}]
 
@@ -129,23 +127,16 @@ def test_a_server_stopping_finishes_and_bills_the_streams_it_is_still_reading(ga
     gateway.tenant_key()
     gateway.fund(100)
     app = create_app(runtime=id_runtime, embedded_worker=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     body = {"model": "chat-slow", "messages": MESSAGES, "max_tokens": 10, "stream": True}
-    with (
-        httpx.Client(base_url=url, timeout=30) as client,
-        client.stream("POST", CHAT, json=body, headers=gateway.headers) as answer,
-    ):
-        assert [line for line, _ in zip(answer.iter_lines(), range(2), strict=False)]
+    with served(app, lifespan="on") as (url, server, thread):
+        with (
+            httpx.Client(base_url=url, timeout=30) as client,
+            client.stream("POST", CHAT, json=body, headers=gateway.headers) as answer,
+        ):
+            assert [line for line, _ in zip(answer.iter_lines(), range(2), strict=False)]
 
-    server.should_exit = True  # as on SIGTERM, while the provider is still answering
-    thread.join(timeout=30)
+        server.should_exit = True  # as on SIGTERM, while the provider is still answering
+        thread.join(timeout=30)
 
     assert not thread.is_alive()
     [usage] = gateway.usage()  # settled before the server stopped: no waiting here
