@@ -78,9 +78,9 @@ def runtime_for(database_url: str):  # type: ignore[no-untyped-def]
 def seed(database_url: str, upstream_base: str) -> tuple[str, str, str]:
     """Migrate; a funded tenant calling MODEL through the local provider with no rate limits,
     and its admin. (email, tenant id, platform id)."""
-    from orion.kernel import migrate
-    from orion.kernel.activation import ModuleScope
-    from orion.kernel.tenancy import set_tenant
+    from orion.kernel.data.tenancy import set_tenant
+    from orion.kernel.runtime.activation import ModuleScope
+    from orion.kernel.tooling import migrate
     from orion.modules.ai_proxy import service as ai
     from orion.modules.ai_proxy.schemas import AiModelCreate, AiTenantLimitsUpdate
     from orion.modules.api_keys import service as api_keys
@@ -143,7 +143,7 @@ class Books:
 def books(database_url: str, tenant_id: str, platform_id: str) -> Books:
     from sqlalchemy import func, select
 
-    from orion.kernel.tenancy import TenantContext, all_tenants, set_tenant
+    from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
     from orion.modules.ai_proxy.models import AiUsage
     from orion.modules.credits import service as credits
 

@@ -33,9 +33,9 @@ PASSWORD = "Bench-Password-9"
 
 def seed(database_url: str) -> tuple[str, str]:
     """Migrate; one tenant, its admin and 50 stores. Return (email, tenant id)."""
-    from orion.kernel import migrate
-    from orion.kernel.activation import DEFAULT_PLATFORM_ID
     from orion.kernel.runtime import build_runtime
+    from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
+    from orion.kernel.tooling import migrate
     from orion.modules.auth import service as auth
     from orion.modules.tenancy import service as tenancy
     from orion.modules.tenancy.schemas import StoreCreate, TenantCreate

@@ -45,9 +45,9 @@ def runtime_for(database_url: str, pool_size: int):  # type: ignore[no-untyped-d
 
 def seed(database_url: str) -> tuple[str, str]:
     """Migrate; one tenant with credits enabled and INITIAL credits. (tenant, platform)."""
-    from orion.kernel import migrate
-    from orion.kernel.activation import DEFAULT_PLATFORM_ID, ModuleScope
-    from orion.kernel.tenancy import set_tenant
+    from orion.kernel.data.tenancy import set_tenant
+    from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID, ModuleScope
+    from orion.kernel.tooling import migrate
     from orion.modules.credits import service as credits
     from orion.modules.tenancy import service as tenancy
     from orion.modules.tenancy.schemas import TenantCreate
@@ -72,7 +72,7 @@ def clients_process(
 ) -> tuple[int, int]:
     """Run `clients` threads deducting 1 credit per unit of work until the time is up;
     (deductions that succeeded, errors)."""
-    from orion.kernel.tenancy import TenantContext, set_tenant
+    from orion.kernel.data.tenancy import TenantContext, set_tenant
     from orion.modules.credits import service as credits
 
     runtime = runtime_for(database_url, clients)
@@ -105,7 +105,7 @@ def clients_process(
 
 
 def check(database_url: str, tenant: tuple[str, str], deducted: int) -> tuple[int, bool]:
-    from orion.kernel.tenancy import TenantContext, set_tenant
+    from orion.kernel.data.tenancy import TenantContext, set_tenant
     from orion.modules.credits import service as credits
 
     runtime = runtime_for(database_url, 2)

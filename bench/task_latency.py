@@ -240,10 +240,10 @@ def burst(side: Side, count: int, args: argparse.Namespace, budget: Budget) -> N
 
 
 def orion_side(args: argparse.Namespace, stack: ExitStack) -> Side:
-    from orion.kernel import migrate
     from orion.kernel.runtime import build_runtime
+    from orion.kernel.runtime.worker import create_celery
+    from orion.kernel.tooling import migrate
     from orion.settings import OrionSettings
-    from orion.worker import create_celery
 
     settings = OrionSettings(
         database_url=args.database_url,

@@ -18,12 +18,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from orion.app import create_app
-from orion.kernel import migrate
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime, build_runtime
-from orion.kernel.tenancy import TenantContext
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
+from orion.kernel.tooling import migrate
 from orion.settings import OrionSettings
-from orion.worker import EmbeddedWorker, create_celery
 
 pytest_plugins = ["tests.identity_fixtures"]
 

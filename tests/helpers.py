@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
+from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, all_tenants
 
 OPERATOR = {"X-Test-Superadmin": "1"}
 

@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orion.app import create_app
-from orion.kernel import migrate
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime, build_runtime
-from orion.kernel.tenancy import TenantContext
-from orion.worker import EmbeddedWorker, create_celery
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
+from orion.kernel.tooling import migrate
 from tests.conftest import drop_database, fresh_database_url, make_settings
 
 PASSWORD = "Correct-Horse-9"

@@ -3,7 +3,7 @@
 It has no models, routes or migrations, so loading it changes nothing else in Orion.
 """
 
-from orion.kernel.modules import ModuleDefinition, Tier
+from orion.kernel.contract.modules import ModuleDefinition, Tier
 
 definition = ModuleDefinition(
     code="bench_probe",

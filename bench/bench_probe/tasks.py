@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy.orm import Session
 
-from orion.kernel.tasks import task
+from orion.kernel.runtime.tasks import task
 
 
 @task("bench_probe.stamp")

@@ -7,29 +7,24 @@ from contextlib import asynccontextmanager
 
 import anyio
 import structlog
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orion import __version__
-from orion.kernel.console import console_gate, install_console, operator_gate
-from orion.kernel.observability import (
+from orion.kernel.data.rls import bypassing_role
+from orion.kernel.runtime import Runtime, build_runtime
+from orion.kernel.runtime.observability import (
     RequestContextMiddleware,
     configure_logging,
     run_health_checks,
 )
-from orion.kernel.problems import add_problem_renderer, install_problem_handlers
-from orion.kernel.rls import bypassing_role
-from orion.kernel.runtime import Runtime, build_runtime
-from orion.kernel.web import (
-    mark_route,
-    require_module,
-    require_platform_admin,
-    require_principal,
-)
+from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
+from orion.kernel.web.console import install_console
+from orion.kernel.web.mounting import mount_modules
+from orion.kernel.web.problems import install_problem_handlers
 from orion.settings import OrionSettings
-from orion.worker import EmbeddedWorker, create_celery
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +74,7 @@ def create_app(
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_console(app, runtime)
-    _mount_modules(app, runtime)
+    mount_modules(app, runtime)
     _mount_operations(app, runtime)
     app.add_middleware(RequestContextMiddleware)
     return app
@@ -98,37 +93,6 @@ def _warn_if_row_security_bypassed(runtime: Runtime) -> None:
             role=role,
             detail="a superuser or BYPASSRLS role: connect as an ordinary role in production",
         )
-
-
-def _mount_modules(app: FastAPI, runtime: Runtime) -> None:
-    """Include each module's routers under its prefix, tagged with the module's code."""
-    for definition in runtime.registry.ordered:
-        code = definition.code
-        mounts = {
-            "api": (f"/api/v1/{code}", [Depends(require_module(code))]),
-            "user": (f"/api/v1/{code}", [Depends(require_principal)]),
-            "admin": (f"/api/v1/admin/{code}", [Depends(require_platform_admin)]),
-            "public": (f"/api/v1/public/{code}", []),
-            # OpenAI-compatible clients expect /v1/<resource>; one module serves it.
-            "openai": ("/v1", [Depends(require_module(code))]),
-            # Console pages: HTML, not part of the API document.
-            "console": (f"/console/{code}", [Depends(console_gate(code))]),
-            "console_admin": (f"/console/platform/{code}", [Depends(operator_gate)]),
-            "console_public": ("/console", []),
-        }
-        renderer = runtime.registry.provider("openai_problem_renderer")
-        if "openai" in definition.routers and renderer is not None:
-            add_problem_renderer(app, "/v1", renderer)
-        for audience, path in definition.routers.items():
-            router: APIRouter = runtime.registry.resolve(path)
-            prefix, dependencies = mounts[audience]
-            app.include_router(
-                router,
-                prefix=prefix,
-                dependencies=[Depends(mark_route(code, prefix)), *dependencies],
-                tags=[code],
-                include_in_schema=not audience.startswith("console"),
-            )
 
 
 def _mount_operations(app: FastAPI, runtime: Runtime) -> None:

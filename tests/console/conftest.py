@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext
+from orion.kernel.runtime.activation import ModuleScope
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import select
 
-from orion.kernel.db import utcnow
-from orion.kernel.tenancy import TenantContext, set_tenant
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.modules.ai_proxy.models import AiModel, AiTenantLimits, AiUsage
 from tests.console.conftest import errors_in, switch_module
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 
-from orion.kernel.models import OutboxEvent
+from orion.kernel.runtime.models import OutboxEvent
 from tests.console.conftest import errors_in, switch_module
 from tests.helpers import platform_session
 from tests.identity_fixtures import unique_email
@@ -242,7 +242,7 @@ def test_operators_reach_every_platform_page_by_the_menu(browser, make_user):
 
 
 def test_task_runs_show_state_and_error(browser, id_runtime, make_user):
-    from orion.kernel.models import TaskRun
+    from orion.kernel.runtime.models import TaskRun
 
     with id_runtime.database.unit_of_work() as session:
         session.add(
@@ -320,7 +320,7 @@ def test_a_member_of_two_tenants_chooses_where_to_work(
 
 
 def test_operators_find_any_tenants_store(browser, id_make_tenant, make_user, id_runtime):
-    from orion.kernel.tenancy import set_tenant
+    from orion.kernel.data.tenancy import set_tenant
     from orion.modules.tenancy import service as tenancy_service
     from orion.modules.tenancy.schemas import StoreCreate
 

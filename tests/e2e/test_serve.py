@@ -17,8 +17,8 @@ from orion_testkit.testdir.service import create_tenant
 from orion_testkit.widgets.models import WidgetAudit
 from sqlalchemy import select
 
-from orion.kernel import migrate
 from orion.kernel.runtime import build_runtime
+from orion.kernel.tooling import migrate
 from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, make_settings
 from tests.helpers import platform_session
 
@@ -82,7 +82,7 @@ def test_serve_answers_ready_and_its_embedded_worker_delivers_events(served):
     assert ready.json()["checks"]["broker"]["detail"] == "embedded"
 
     # The demo enabled every optional module on the default platform.
-    from orion.kernel.activation import DEFAULT_PLATFORM_ID
+    from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 
     with runtime.database.unit_of_work() as session:
         tenant = create_tenant(session, "Served", DEFAULT_PLATFORM_ID)

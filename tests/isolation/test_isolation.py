@@ -171,7 +171,7 @@ def factory(name: str) -> Callable[[Callable[[World], str]], Callable[[World], s
 
 @pytest.fixture
 def world(id_client, id_runtime, make_user, id_make_tenant, make_member, login) -> World:  # type: ignore[no-untyped-def]
-    from orion.kernel.activation import ModuleScope, optional_modules
+    from orion.kernel.runtime.activation import ModuleScope, optional_modules
 
     tenant_a, tenant_b = id_make_tenant("Isolation A"), id_make_tenant("Isolation B")
     with id_runtime.database.unit_of_work() as session:
@@ -256,7 +256,7 @@ def _message(world: World) -> str:
 
 def _tenant_a_credits(world: World, amount: int = 1000):  # type: ignore[no-untyped-def]
     """A unit of work acting for tenant A, with `amount` credits granted first."""
-    from orion.kernel.tenancy import TenantContext, set_tenant
+    from orion.kernel.data.tenancy import TenantContext, set_tenant
     from orion.modules.credits import service as credits
 
     runtime = world.runtime  # type: ignore[attr-defined]
@@ -275,7 +275,7 @@ def _key() -> str:
 
 @factory("transaction_id")
 def _credit_transaction(world: World) -> str:
-    from orion.kernel.tenancy import set_tenant
+    from orion.kernel.data.tenancy import set_tenant
 
     runtime, tenant, credits = _tenant_a_credits(world)
     with runtime.database.unit_of_work() as session:
@@ -285,7 +285,7 @@ def _credit_transaction(world: World) -> str:
 
 @factory("hold_id")
 def _credit_hold(world: World) -> str:
-    from orion.kernel.tenancy import set_tenant
+    from orion.kernel.data.tenancy import set_tenant
 
     runtime, tenant, credits = _tenant_a_credits(world)
     with runtime.database.unit_of_work() as session:

@@ -8,10 +8,10 @@ import pytest
 from orion_testkit.widgets.models import WidgetHookLog
 from sqlalchemy import select
 
-from orion.kernel.activation import ModuleActivationRefused, ModuleScope, ModuleStateService
+from orion.kernel.contract.modules import ModuleDefinition, Registry, Tier
 from orion.kernel.errors import NotFound
-from orion.kernel.models import ModuleState
-from orion.kernel.modules import ModuleDefinition, Registry, Tier
+from orion.kernel.runtime.activation import ModuleActivationRefused, ModuleScope, ModuleStateService
+from orion.kernel.runtime.models import ModuleState
 from tests.helpers import OPERATOR, platform_session
 
 PROBLEM_JSON = "application/problem+json"

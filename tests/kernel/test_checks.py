@@ -10,8 +10,8 @@ import textwrap
 import uuid
 from pathlib import Path
 
-from orion.kernel.checks import check_registry
-from orion.kernel.modules import Registry
+from orion.kernel.contract.modules import Registry
+from orion.kernel.tooling.checks import check_registry
 from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def has(problems: list[str], *parts: str) -> bool:
 def test_builtin_and_testkit_modules_are_sound():
     registry = Registry.discover(TESTKIT)
 
-    assert registry.check() == []
+    assert check_registry(registry) == []
 
 
 # -- broken definitions, in process (no models: the shared metadata stays clean) ------------
@@ -57,7 +57,7 @@ def test_broken_definition_gives_problems_naming_module_and_field(tmp_path, monk
         package,
         {
             "__init__.py": f"""
-                from orion.kernel.modules import (
+                from orion.kernel.contract.modules import (
                     MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier,
                 )
 
@@ -93,7 +93,10 @@ def test_broken_definition_gives_problems_naming_module_and_field(tmp_path, monk
                         "{code}.happened": P + ".service:one_argument",
                     }},
                     health_checks=(P + ".service:NOT_CALLABLE",),
-                    provides={{"gizmo": P + ".service:absent"}},
+                    provides={{
+                        "gizmo": P + ".service:absent",
+                        "credit_balance": P + ".service:one_argument",
+                    }},
                     on_enable=P + ".nowhere:hook",
                     on_disable=P + ".service:handle",
                 )
@@ -105,7 +108,7 @@ def test_broken_definition_gives_problems_naming_module_and_field(tmp_path, monk
                 not_a_router = 42
             """,
             "tasks.py": f"""
-                from orion.kernel.tasks import task
+                from orion.kernel.runtime.tasks import task
 
                 @task("count_things")
                 def count_things(session):
@@ -131,7 +134,7 @@ def test_broken_definition_gives_problems_naming_module_and_field(tmp_path, monk
             "events.py": f"""
                 from typing import ClassVar
 
-                from orion.kernel.events import Event
+                from orion.kernel.runtime.events import Event
 
                 class Happened(Event):
                     name: ClassVar[str] = "{code}.happened"
@@ -161,7 +164,8 @@ def test_broken_definition_gives_problems_naming_module_and_field(tmp_path, monk
     assert has(mine, "handlers 'widgets.widget_created'", "missing_handler", "cannot be resolved")
     assert has(mine, "transaction_handlers 'nomodule.thing'", "no module nomodule")
     assert has(mine, "health_checks", "NOT_CALLABLE", "not callable")
-    assert has(mine, "provides.gizmo", "cannot be resolved")
+    assert has(mine, "provides.gizmo", "no extension point gizmo")
+    assert has(mine, "provides.credit_balance", "does not fit CreditBalance", "session, tenant_id")
     assert has(mine, "on_enable", f"{package}.nowhere:hook", "ModuleNotFoundError")
 
 
@@ -172,7 +176,7 @@ def test_import_errors_become_problems_and_nothing_escapes(tmp_path, monkeypatch
         package,
         {
             "__init__.py": f"""
-                from orion.kernel.modules import ModuleDefinition, Tier
+                from orion.kernel.contract.modules import ModuleDefinition, Tier
 
                 definition = ModuleDefinition(
                     code="{code}",
@@ -222,7 +226,7 @@ def test_orion_modules_check_fails_on_a_broken_module(tmp_path):
         "acme_broken",
         {
             "__init__.py": """
-                from orion.kernel.modules import MenuItem, ModuleDefinition, Tier
+                from orion.kernel.contract.modules import MenuItem, ModuleDefinition, Tier
 
                 definition = ModuleDefinition(
                     code="broken",
@@ -240,7 +244,7 @@ def test_orion_modules_check_fails_on_a_broken_module(tmp_path):
                 from sqlalchemy import String
                 from sqlalchemy.orm import Mapped, mapped_column
 
-                from orion.kernel.db import Base, UUIDPrimaryKey
+                from orion.kernel.data.db import Base, UUIDPrimaryKey
 
                 class Gizmo(UUIDPrimaryKey, Base):
                     __tablename__ = "gizmo"
@@ -256,7 +260,7 @@ def test_orion_modules_check_fails_on_a_broken_module(tmp_path):
                 api = APIRouter()
             """,
             "tasks.py": """
-                from orion.kernel.tasks import task
+                from orion.kernel.runtime.tasks import task
 
                 @task("count_gizmos")
                 def count_gizmos(session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from orion.kernel.modules import Registry
+from orion.kernel.contract.modules import Registry
 
 
 def test_a_module_advertised_by_an_installed_distribution_is_discovered(tmp_path, monkeypatch):
@@ -13,7 +13,7 @@ def test_a_module_advertised_by_an_installed_distribution_is_discovered(tmp_path
     package.mkdir()
     (package / "__init__.py").write_text(
         textwrap.dedent("""
-        from orion.kernel.modules import ModuleDefinition, Tier
+        from orion.kernel.contract.modules import ModuleDefinition, Tier
 
         definition = ModuleDefinition(
             code="loyalty", name="Loyalty", version="2.1.0", tier=Tier.OPTIONAL,

@@ -8,9 +8,9 @@ from orion_testkit.widgets import service
 from orion_testkit.widgets.models import WidgetAudit
 from sqlalchemy import func, select
 
-from orion.kernel.events import DELIVER_TASK
-from orion.kernel.models import EventDelivery, OutboxEvent
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.tenancy import set_tenant
+from orion.kernel.runtime.events import DELIVER_TASK
+from orion.kernel.runtime.models import EventDelivery, OutboxEvent
 from tests.helpers import platform_session, wait_for
 
 
@@ -169,7 +169,7 @@ def test_an_event_of_a_tenant_deleted_before_delivery_is_delivered_to_nobody(
 
 
 def test_failed_delivery_backs_off_and_gives_up_after_max_attempts(runtime, make_tenant, enable):
-    from orion.kernel.events import MAX_ATTEMPTS
+    from orion.kernel.runtime.events import MAX_ATTEMPTS
 
     tenant = make_tenant()
     enable("widgets")

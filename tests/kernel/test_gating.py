@@ -9,8 +9,8 @@ import pytest
 from orion_testkit.widgets.models import Widget, WidgetCount
 from sqlalchemy import select
 
-from orion.kernel.models import TaskRun
-from orion.kernel.tenancy import TenantContext, all_tenants, set_tenant
+from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
+from orion.kernel.runtime.models import TaskRun
 from tests.helpers import OPERATOR, platform_session, tenant_headers
 
 PROBLEM_JSON = "application/problem+json"

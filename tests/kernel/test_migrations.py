@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from orion.kernel import migrate
 from orion.kernel.runtime import build_runtime
+from orion.kernel.tooling import migrate
 from tests.conftest import (
     TESTKIT,
     TESTKIT_PROVIDERS,

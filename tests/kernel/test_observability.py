@@ -7,7 +7,7 @@ import json
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
-from orion.kernel.observability import configure_logging
+from orion.kernel.runtime.observability import configure_logging
 from tests.helpers import tenant_headers
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 from celery.schedules import crontab
 
-from orion.kernel.jobs import KERNEL_SCHEDULE
-from orion.kernel.modules import (
+from orion.kernel.contract.modules import (
     ModuleDefinition,
     Registry,
     RegistryError,
     ScheduledTask,
     Tier,
 )
-from orion.kernel.scheduling import FAN_OUT_TASK, beat_schedule
+from orion.kernel.contract.points import AUTHENTICATOR, TENANT_DIRECTORY, ExtensionPoint
+from orion.kernel.runtime.jobs import KERNEL_SCHEDULE
+from orion.kernel.runtime.scheduling import FAN_OUT_TASK, beat_schedule
 from tests.conftest import TESTKIT, TESTKIT_PROVIDERS
 
 
@@ -238,12 +239,13 @@ def test_extension_points_are_served_by_the_chosen_provider():
 
     registry = Registry.discover(extra=TESTKIT)
     with pytest.raises(RegistryError, match="all provide authenticator"):
-        registry.provider("authenticator")
+        registry.provider(AUTHENTICATOR)
     for point, code in TESTKIT_PROVIDERS.items():
         registry.choose_provider(point, code)
-    assert registry.provider("tenant_directory") is directory
-    assert registry.provider("authenticator") is authenticate
-    assert registry.provider("nobody_provides_this") is None
+    assert registry.provider(TENANT_DIRECTORY) is directory
+    assert registry.provider(AUTHENTICATOR) is authenticate
+    unprovided = ExtensionPoint("nobody_provides_this", object, many=False, description="")
+    assert registry.provider(unprovided) is None
 
 
 # -- the Beat schedule -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orion.kernel.scaffold import ScaffoldError, package_name, scaffold_module
+from orion.kernel.tooling.scaffold import ScaffoldError, package_name, scaffold_module
 from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, drop_database, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from celery.beat import ScheduleEntry
 from sqlalchemy import select
 
-from orion.kernel.models import ScheduleClaim
-from orion.kernel.scheduling import ClaimingScheduler, claim_slot, cron, slot_of
+from orion.kernel.runtime.models import ScheduleClaim
+from orion.kernel.runtime.scheduling import ClaimingScheduler, claim_slot, cron, slot_of
 from tests.helpers import platform_session
 
 
@@ -80,7 +80,7 @@ def test_scheduled_task_sent_by_beat_runs_on_the_worker(runtime, worker):
 
 def test_a_scheduler_that_cannot_reach_the_database_skips_the_slot_and_keeps_ticking(tmp_path):
     from orion.kernel.runtime import build_runtime
-    from orion.worker import create_celery
+    from orion.kernel.runtime.worker import create_celery
     from tests.conftest import make_settings
 
     sent: list[str] = []

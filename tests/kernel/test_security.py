@@ -10,6 +10,7 @@ from orion_testkit.widgets import service
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from orion.kernel.data.tenancy import all_tenants, set_tenant
 from orion.kernel.errors import Unauthenticated
 from orion.kernel.security import (
     Jwt,
@@ -21,7 +22,6 @@ from orion.kernel.security import (
     new_token,
     verify_password,
 )
-from orion.kernel.tenancy import all_tenants, set_tenant
 from orion.settings import OrionSettings
 from tests.conftest import PG_URL
 from tests.helpers import make_probe_role
@@ -93,7 +93,7 @@ def test_row_level_security_stops_raw_sql_at_the_tenant(runtime, make_tenant, en
 
 @pytest.mark.skipif(not PG_URL, reason="row-level security is PostgreSQL's")
 def test_a_role_that_row_level_security_does_not_bind_is_named(runtime):
-    from orion.kernel.rls import bypassing_role
+    from orion.kernel.data.rls import bypassing_role
 
     with runtime.database.engine.begin() as connection:
         superuser = connection.execute(
@@ -107,7 +107,7 @@ def test_a_role_that_row_level_security_does_not_bind_is_named(runtime):
 
 
 def test_readiness_says_when_row_level_security_is_bypassed(client, runtime):
-    from orion.kernel.rls import bypassing_role
+    from orion.kernel.data.rls import bypassing_role
 
     with runtime.database.engine.connect() as connection:
         bypassing = bypassing_role(connection)

@@ -12,10 +12,10 @@ from orion_testkit.widgets import service
 from orion_testkit.widgets.models import Widget, WidgetCount
 from sqlalchemy import select
 
-from orion.kernel.db import utcnow
-from orion.kernel.models import TaskRun
-from orion.kernel.tasks import ModuleTask, enqueue
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import set_tenant
+from orion.kernel.runtime.models import TaskRun
+from orion.kernel.runtime.tasks import ModuleTask, enqueue
 from tests.helpers import platform_session, tenant_headers, wait_for
 
 
@@ -135,9 +135,9 @@ def test_enqueue_inside_a_rolled_back_savepoint_is_dropped(runtime, worker, make
 
 def test_a_platform_wide_task_of_a_module_enabled_nowhere_is_skipped(tmp_path):
     """In a deployment where no platform has widgets on, its tasks have nothing to do."""
-    from orion.kernel import migrate
     from orion.kernel.runtime import build_runtime
-    from orion.worker import create_celery
+    from orion.kernel.runtime.worker import create_celery
+    from orion.kernel.tooling import migrate
     from tests.conftest import drop_database, fresh_database_url, make_settings
 
     url = fresh_database_url(tmp_path, "nowhere")

@@ -8,7 +8,7 @@ import pytest
 from orion_testkit.widgets.models import Widget
 from sqlalchemy import delete, func, select, update
 
-from orion.kernel.tenancy import (
+from orion.kernel.data.tenancy import (
     CrossTenantWrite,
     TenantContext,
     TenantContextMissing,

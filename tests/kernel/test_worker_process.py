@@ -19,12 +19,12 @@ from orion_testkit.widgets import service
 from orion_testkit.widgets.models import WidgetAudit
 from sqlalchemy import select
 
-from orion.kernel import migrate
-from orion.kernel.activation import ModuleScope
-from orion.kernel.models import OutboxEvent, TaskRun
+from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.runtime import build_runtime
-from orion.kernel.tenancy import set_tenant
-from orion.worker import create_celery
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.models import OutboxEvent, TaskRun
+from orion.kernel.runtime.worker import create_celery
+from orion.kernel.tooling import migrate
 from tests.conftest import (
     BROKER_URL,
     TESTKIT,

@@ -26,7 +26,7 @@ run_commands.register(app)
 
 def _module_commands() -> None:
     """Command groups contributed by the built-in and entry-point modules (`commands=`)."""
-    from orion.kernel.modules import Registry, RegistryError, resolve
+    from orion.kernel.contract.modules import Registry, RegistryError, resolve
 
     try:
         registry = Registry.discover()
@@ -44,7 +44,7 @@ err = Console(stderr=True)
 
 def _startup_errors() -> tuple[type[Exception], ...]:
     # Imported only when an exception is being matched, so `orion --help` loads no kernel.
-    from orion.kernel.modules import RegistryError
+    from orion.kernel.contract.modules import RegistryError
     from orion.settings import SettingsError
 
     return (SettingsError, RegistryError)

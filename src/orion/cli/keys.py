@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orion.cli.common import console, orion_errors, runtime
+from orion.kernel.tooling.cli import console, orion_errors, runtime
 
 app = typer.Typer(help="Encryption keys for secrets stored in the database.", no_args_is_help=True)
 
@@ -15,9 +15,11 @@ def rotate() -> None:
 
     Put the new key first and keep the old ones after it, run this, then drop the old keys.
     """
+    from orion.kernel.contract.points import SECRET_ROTATION
+
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
         total = 0
-        for module, rotate_secrets in rt.registry.all_providers("secret_rotation"):
+        for module, rotate_secrets in rt.registry.all_providers(SECRET_ROTATION):
             count = rotate_secrets(session)
             console.print(f"{module}: {count} secret(s) re-encrypted")
             total += count

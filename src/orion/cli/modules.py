@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orion.cli.common import console, err, fail, orion_errors, runtime, settings
+from orion.kernel.tooling.cli import console, err, fail, orion_errors, runtime, settings
 
 app = typer.Typer(
     help="The module registry and per-platform/tenant activation.", no_args_is_help=True
@@ -72,7 +72,8 @@ def list_modules(
 @app.command()
 def check() -> None:
     """Validate every definition: fields, imports, tasks, routes, migrations."""
-    from orion.kernel.modules import Registry, RegistryError
+    from orion.kernel.contract.modules import Registry, RegistryError
+    from orion.kernel.tooling.checks import check_registry
 
     # The registry alone: a module whose models cannot be imported is a problem to report,
     # not a crash while a runtime is built.
@@ -80,7 +81,7 @@ def check() -> None:
         registry = Registry.discover(settings().extra_modules)
     except RegistryError as exc:
         fail(str(exc))
-    problems = registry.check()
+    problems = check_registry(registry)
     if problems:
         for problem in problems:
             console.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
@@ -95,7 +96,7 @@ def _change(
     tenant: uuid.UUID | None,
     with_requirements: bool = True,
 ) -> None:
-    from orion.kernel.activation import ModuleScope
+    from orion.kernel.runtime.activation import ModuleScope
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
         scope = ModuleScope(platform or rt.directory.default_platform_id(session), tenant)
@@ -143,7 +144,7 @@ def new(
 ) -> None:
     """Scaffold a working module: definition, model, migration, schemas, service, routes,
     task and test."""
-    from orion.kernel.scaffold import ScaffoldError, scaffold_module
+    from orion.kernel.tooling.scaffold import ScaffoldError, scaffold_module
 
     try:
         created = scaffold_module(code, modules_dir=directory, tests_dir=tests)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orion.cli.common import console, fail, orion_errors, runtime, settings
+from orion.kernel.tooling.cli import console, fail, orion_errors, runtime, settings
 
 if TYPE_CHECKING:
     from orion.kernel.runtime import Runtime
@@ -31,8 +31,8 @@ def serve(
     import uvicorn
 
     from orion.app import create_app
-    from orion.kernel import migrate
     from orion.kernel.runtime import build_runtime
+    from orion.kernel.tooling import migrate
 
     loaded = settings(server=True)
     if host:
@@ -74,7 +74,7 @@ def worker(
 
     if metrics_port:
         _serve_worker_metrics(metrics_port)
-    from orion.worker import create_celery
+    from orion.kernel.runtime.worker import create_celery
 
     loaded = settings(server=True)
     if loaded.embedded_broker:
@@ -117,8 +117,8 @@ def _serve_worker_metrics(port: int) -> None:
 
 def beat() -> None:
     """Run Celery Beat with the schedule assembled from every module."""
-    from orion.kernel.scheduling import ClaimingScheduler
-    from orion.worker import create_celery
+    from orion.kernel.runtime.scheduling import ClaimingScheduler
+    from orion.kernel.runtime.worker import create_celery
 
     loaded = settings(server=True)
     if loaded.embedded_broker:
@@ -132,7 +132,7 @@ def beat() -> None:
 
 def demo() -> None:
     """Migrate and seed demo data: every optional module on for the default platform."""
-    from orion.kernel import migrate
+    from orion.kernel.tooling import migrate
 
     with runtime() as rt, orion_errors():
         migrate.upgrade(rt)
@@ -146,7 +146,7 @@ def _seed_demo(rt: Runtime) -> None:
     """Every module with an `on_install` hook seeds its own demo data; optional ones go on."""
     with rt.database.unit_of_work() as session:
         platform_id = rt.directory.default_platform_id(session)
-        from orion.kernel.activation import ModuleScope, optional_modules
+        from orion.kernel.runtime.activation import ModuleScope, optional_modules
 
         for definition in optional_modules(rt.registry):
             rt.modules.enable(session, definition.code, scope=ModuleScope(platform_id))

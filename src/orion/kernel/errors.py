@@ -28,6 +28,9 @@ class OrionError(Exception):
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
+    # True: the unit of work still commits what it wrote before this error answered it
+    # (a failed sign-in is counted, a reused refresh token's family stays revoked).
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -99,6 +102,12 @@ class PermissionDenied(OrionError):
 class NotFound(OrionError):
     status = 404
     code = "not_found"
+
+
+class TenantNotFound(NotFound):
+    """A tenant named by id (an operator route, a task) does not exist."""
+
+    code = "tenant_not_found"
 
 
 class Conflict(OrionError):

@@ -1,9 +1,5 @@
-"""Who is calling, and the kernel's cryptography.
+"""The kernel's cryptography (who is calling is `orion.kernel.contract.principal`).
 
-* `Principal` and the `authenticator` / `memberships` extension points: the module that
-  provides `authenticator` (auth) turns a request into a Principal; the one providing
-  `memberships` (tenancy) says what a user may do in a tenant. Without them every caller
-  is anonymous.
 * Password hashing (Argon2 through pwdlib), JWTs (PyJWT, HS256 with the secret key),
   random tokens stored only as hashes, and secret encryption with rotatable Fernet keys.
 """
@@ -15,64 +11,17 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 import jwt
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy.orm import Session
-from starlette.requests import HTTPConnection
 
-from orion.kernel.db import utcnow
 from orion.kernel.errors import Unauthenticated
-from orion.kernel.tenancy import TenantContext
 from orion.settings import OrionSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    subject: str  # "user:<id>", "token:<id>", ...
-    user_id: uuid.UUID | None = None
-    tenant: TenantContext | None = None
-    permissions: frozenset[str] = field(default_factory=frozenset)
-    is_superadmin: bool = False
-    store_ids: frozenset[uuid.UUID] | None = None  # None: every store of the tenant
-    role: str | None = None
-    scopes: frozenset[str] | None = None  # an access token's scopes; None: the user's own
-
-    def can(self, permission: str) -> bool:
-        if self.scopes is not None and permission not in self.scopes:
-            return False
-        return self.is_superadmin or permission in self.permissions
-
-
-class Authenticator(Protocol):
-    """Kernel extension point `authenticator`."""
-
-    def __call__(self, session: Session, connection: HTTPConnection) -> Principal | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Membership:
-    tenant: TenantContext
-    role: str
-    permissions: frozenset[str]
-    store_ids: frozenset[uuid.UUID] | None = None
-
-
-class MembershipResolver(Protocol):
-    """Kernel extension point `memberships`: a user's standing in a tenant."""
-
-    def membership(
-        self, session: Session, user_id: uuid.UUID, tenant_id: uuid.UUID | None
-    ) -> Membership | None:
-        """The membership in `tenant_id`, or the user's default one when it is None."""
-        ...
-
 
 # -- passwords -------------------------------------------------------------------------------
 
@@ -116,7 +65,7 @@ class Jwt:
         self._key = settings.secret_key.get_secret_value()
 
     def encode(self, claims: dict[str, Any], *, lifetime: timedelta) -> str:
-        now = utcnow()
+        now = datetime.now(UTC)
         payload = {"iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex, **claims}
         return jwt.encode(payload, self._key, algorithm=self.algorithm)
 
@@ -183,4 +132,4 @@ def mask(secret: str, *, visible: int = 4) -> str:
 
 
 def expires_in(days: int = 0, *, hours: int = 0, minutes: int = 0) -> datetime:
-    return utcnow() + timedelta(days=days, hours=hours, minutes=minutes)
+    return datetime.now(UTC) + timedelta(days=days, hours=hours, minutes=minutes)

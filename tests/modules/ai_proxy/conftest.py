@@ -18,9 +18,9 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, all_tenants, set_tenant
+from orion.kernel.runtime.activation import ModuleScope
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.models import AiUsage
 from orion.modules.ai_proxy.schemas import AiModelCreate

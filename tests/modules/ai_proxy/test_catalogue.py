@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 
 MODELS = "/api/v1/admin/ai_proxy/models"
 

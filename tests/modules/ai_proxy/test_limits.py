@@ -11,7 +11,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.tenancy import set_tenant
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.exceptions import RateLimited
 from orion.modules.ai_proxy.gateway import gateway_of

@@ -250,7 +250,7 @@ def test_a_malformed_request_names_the_field_and_touches_nothing(gateway):
 
 
 def test_the_gateway_is_off_for_a_tenant_without_the_module(gateway, id_runtime):
-    from orion.kernel.activation import ModuleScope
+    from orion.kernel.runtime.activation import ModuleScope
 
     with id_runtime.database.unit_of_work() as session:
         id_runtime.modules.disable(

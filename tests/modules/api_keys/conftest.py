@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext
+from orion.kernel.runtime.activation import ModuleScope
 
 GOOD_KEY = "sk-good-0123456789abcd"
 BAD_KEY = "sk-bad-0000000000wxyz"

@@ -13,9 +13,9 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from orion.kernel.data.tenancy import all_tenants, set_tenant
 from orion.kernel.errors import OrionError
 from orion.kernel.security import SecretBox
-from orion.kernel.tenancy import all_tenants, set_tenant
 from orion.modules.api_keys import service
 from orion.modules.api_keys.models import AdminApiKey, TenantApiKey
 from orion.modules.api_keys.schemas import AdminApiKeyCreate

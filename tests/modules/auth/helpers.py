@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from orion.kernel.models import OutboxEvent
 from orion.kernel.runtime import Runtime
+from orion.kernel.runtime.models import OutboxEvent
 from orion.modules.auth.models import AccessToken, RefreshToken, User
 from tests.helpers import platform_session
 

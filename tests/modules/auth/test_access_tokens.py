@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, update
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 from orion.kernel.security import hash_token
 from orion.modules.auth.models import AccessToken
 from tests.modules.auth.helpers import ME, TOKENS, access_token_row, bearer, fields

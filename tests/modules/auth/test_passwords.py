@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 from orion.kernel.security import hash_token
 from orion.modules.auth.models import PasswordResetToken
 from tests.helpers import platform_session

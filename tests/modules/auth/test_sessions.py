@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import jwt
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 from orion.modules.auth.models import LoginFailure, RefreshToken
 from tests.modules.auth.helpers import LOGIN, LOGOUT, ME, REFRESH, bearer, refresh_rows
 

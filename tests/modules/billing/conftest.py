@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from orion.kernel.activation import ModuleScope
-from orion.kernel.models import TaskRun
+from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, all_tenants
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.models import TaskRun
 from tests.helpers import wait_for
 from tests.modules.billing import stripe_server
 from tests.modules.billing.stripe_server import FakeStripe
@@ -119,7 +119,7 @@ def member(id_runtime, make_tenant, make_member) -> Callable[..., Member]:  # ty
 def make_plan(id_runtime: Runtime):  # type: ignore[no-untyped-def]
     """A plan on a platform of its own (each test its own, so default plans never clash)
     unless `platform_id` is given; returns its public form."""
-    from orion.kernel.activation import DEFAULT_PLATFORM_ID
+    from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
     from orion.modules.billing import service
     from orion.modules.billing.schemas import SubscriptionPlanCreate, SubscriptionPlanPublic
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from orion.kernel.tenancy import TenantContext
+from orion.kernel.data.tenancy import TenantContext
 from orion.modules.billing.models import Proration, UserSubscription
 from tests.console.conftest import Browser
 from tests.modules.billing.conftest import enable_billing, stored

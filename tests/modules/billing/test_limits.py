@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.errors import OrionError
-from orion.kernel.limits import consume_counter
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.limits import consume_counter
 from tests.modules.billing.conftest import API
 
 STORES = "/api/v1/tenancy/stores"

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from orion.kernel.db import utcnow
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import set_tenant
 from orion.modules.billing.models import Proration, UserSubscription
 from orion.modules.billing.periods import prorate
 from orion.modules.credits import service as credits

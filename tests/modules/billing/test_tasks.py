@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from orion.kernel.db import utcnow
-from orion.kernel.limits import consume_counter
-from orion.kernel.pagination import Page
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import set_tenant
+from orion.kernel.runtime.limits import consume_counter
 from orion.modules.billing.models import StripeEvent, UsageCounter, UserSubscription
 from orion.modules.billing.periods import month_start
 from orion.modules.credits import service as credits

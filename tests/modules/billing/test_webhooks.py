@@ -250,7 +250,7 @@ def test_events_billing_does_not_use_are_stored_and_ignored(id_client, id_runtim
 def stored_event(runtime, event: dict) -> None:  # type: ignore[no-untyped-def]
     """The event as the endpoint stores it, without sending its processing task (the test
     runs it)."""
-    from orion.kernel.db import utcnow
+    from orion.kernel.data.db import utcnow
 
     with runtime.database.unit_of_work() as session:
         session.add(

@@ -10,9 +10,9 @@ from contextlib import AbstractContextManager, contextmanager
 import pytest
 from sqlalchemy.orm import Session
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, set_tenant
+from orion.kernel.runtime.activation import ModuleScope
 from orion.modules.credits import service
 
 Work = Callable[[TenantContext], AbstractContextManager[Session]]

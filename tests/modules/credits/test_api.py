@@ -202,7 +202,7 @@ def test_orion_credits_verify_fails_on_a_balance_that_left_its_ledger(
 ):
     from sqlalchemy import update
 
-    from orion.kernel.tenancy import all_tenants
+    from orion.kernel.data.tenancy import all_tenants
     from orion.modules.credits.models import CreditAccount
 
     grant(42)

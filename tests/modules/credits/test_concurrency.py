@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
 from orion.modules.credits import service
 from orion.modules.credits.models import CreditTransaction
 from tests.modules.credits.conftest import balance, key, ledger_is_exact

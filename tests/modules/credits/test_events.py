@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from orion.kernel.errors import OrionError
-from orion.kernel.events import Event
+from orion.kernel.runtime.events import Event
 from orion.modules.credits import service
 from tests.modules.credits.conftest import key
 

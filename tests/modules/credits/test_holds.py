@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
-from orion.kernel.tenancy import all_tenants
 from orion.modules.credits import service
 from orion.modules.credits.models import CreditHold
 from tests.modules.credits.conftest import balance, key, ledger_is_exact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from orion.kernel.pagination import Page
+from orion.kernel.data.paging import Page
 from orion.modules.credits import service
 from orion.modules.credits.models import CreditAccount, CreditTransaction
 from orion.modules.tenancy import service as tenancy

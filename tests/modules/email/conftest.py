@@ -33,9 +33,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, all_tenants
+from orion.kernel.runtime.activation import ModuleScope
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "smtp-Secret-42"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import TenantContext, set_tenant
 from orion.modules.email import service
 from orion.modules.email.models import EmailMessage
 from orion.modules.email.schemas import EmailConfigUpdate

@@ -12,9 +12,9 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.data.tenancy import set_tenant
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 from orion.kernel.security import SecretBox
-from orion.kernel.tenancy import set_tenant
 from orion.modules.email import service
 from orion.modules.email.exceptions import EmailConfigNotFound, SecretUnreadable
 from orion.modules.email.models import EmailConfig, PlatformEmailConfig

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from orion.kernel.db import utcnow
-from orion.kernel.models import TaskRun
-from orion.kernel.tenancy import all_tenants
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import all_tenants
+from orion.kernel.runtime.models import TaskRun
 from orion.modules.email import service
 from orion.modules.email.models import EmailMessage
 from tests.modules.email.conftest import (

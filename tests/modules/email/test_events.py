@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from orion.kernel.models import OutboxEvent
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.tenancy import set_tenant
+from orion.kernel.runtime.models import OutboxEvent
 from orion.modules.auth import service as auth
 from orion.modules.auth.schemas import NewPassword
 from orion.modules.email.models import EmailConfig, EmailMessage
@@ -147,7 +147,7 @@ def test_a_deleted_tenants_server_and_mail_are_dropped(id_runtime, email_tenant,
 def test_a_low_and_an_empty_credit_balance_are_mailed_to_the_tenants_admins(
     id_runtime, email_tenant, make_member, tls_smtp
 ):
-    from orion.kernel.activation import ModuleScope
+    from orion.kernel.runtime.activation import ModuleScope
     from orion.modules.credits import service as credits
 
     use_server(id_runtime, email_tenant, tls_smtp)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from orion.kernel.tenancy import TenantContext
+from orion.kernel.data.tenancy import TenantContext
 from orion.modules.auth import service as auth
 from tests.modules.tenancy.support import signed_in
 

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import select
 
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
-from orion.kernel.models import OutboxEvent, TaskRun
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.runtime.models import OutboxEvent, TaskRun
 from orion.modules.tenancy import service
 from orion.modules.tenancy.events import TenantDeleted
 from orion.modules.tenancy.models import Membership, Store

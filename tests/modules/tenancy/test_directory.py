@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.contract.points import MEMBERSHIPS, TENANT_DIRECTORY
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 from orion.modules.tenancy import service
 from orion.modules.tenancy.models import Membership, Store, Tenant
 from orion.modules.tenancy.schemas import StoreCreate
@@ -13,8 +14,8 @@ from tests.helpers import platform_session
 
 
 def test_tenancy_serves_the_kernels_directory_and_memberships(id_runtime):
-    assert id_runtime.registry.provider("tenant_directory") is service.directory
-    assert id_runtime.registry.provider("memberships") is service.memberships
+    assert id_runtime.registry.provider(TENANT_DIRECTORY) is service.directory
+    assert id_runtime.registry.provider(MEMBERSHIPS) is service.memberships
     assert isinstance(id_runtime.directory, service.TenantDirectory)
 
 

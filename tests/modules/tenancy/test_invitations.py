@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from orion.kernel.db import utcnow
-from orion.kernel.events import SCRUBBED
-from orion.kernel.models import OutboxEvent
+from orion.kernel.data.db import utcnow
+from orion.kernel.runtime.events import SCRUBBED
+from orion.kernel.runtime.models import OutboxEvent
 from orion.kernel.security import hash_token
 from orion.modules.tenancy.models import Invitation, Membership
 from tests.helpers import platform_session

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from orion.kernel.tenancy import set_tenant
+from orion.kernel.data.tenancy import set_tenant
 from orion.modules.tenancy import service
 from orion.modules.tenancy.schemas import StoreCreate, TenantInvitationCreate
 from tests.conftest import PG_URL

@@ -5,7 +5,7 @@ rate-limits per tenant and access token, and meters every call in credits: the w
 held before the provider is called, what it reported settled after.
 """
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, Tier
+from orion.kernel.contract.modules import MenuItem, ModuleDefinition, Permission, Tier
 from orion.modules.ai_proxy.settings import AiProxySettings
 
 definition = ModuleDefinition(

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
-from orion.kernel.db import utcnow
-from orion.kernel.pagination import Page
-from orion.kernel.web import PlatformId, SessionDep, TargetTenant
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.web.dependencies import PlatformId, SessionDep, TargetTenant
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.schemas import (
     AiModelCreate,

@@ -27,10 +27,10 @@ from httpx_sse import EventSource
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.errors import OrionError
 from orion.kernel.runtime import Runtime
-from orion.kernel.security import Principal
-from orion.kernel.tenancy import TenantContext, set_tenant
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.exceptions import UpstreamFailed
 from orion.modules.ai_proxy.metering import estimate_tokens

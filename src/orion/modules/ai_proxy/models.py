@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
 
 PROVIDERS = ("openai", "anthropic", "openai_compatible")
 KINDS = ("chat", "embedding")

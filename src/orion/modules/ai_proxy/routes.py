@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from orion.kernel.db import utcnow
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.errors import FieldError, OrionError, ValidationFailed
-from orion.kernel.pagination import Page
-from orion.kernel.security import Principal
-from orion.kernel.tenancy import TenantContext
-from orion.kernel.web import (
+from orion.kernel.web.dependencies import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,

@@ -16,11 +16,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.errors import FieldError, OrionError
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import Runtime, runtime_of
-from orion.kernel.tenancy import TenantContext
 from orion.modules.ai_proxy.exceptions import (
     CreditsExhausted,
     InvalidModel,

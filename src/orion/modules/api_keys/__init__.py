@@ -6,7 +6,7 @@ masked, their use tracked.
 Other modules ask `orion.modules.api_keys.service.resolve_key(session, tenant, provider)`.
 """
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, Tier
+from orion.kernel.contract.modules import MenuItem, ModuleDefinition, Permission, Tier
 
 definition = ModuleDefinition(
     code="api_keys",

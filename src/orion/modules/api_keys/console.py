@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
-from orion.kernel.pagination import Page
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.data.paging import Page
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.web.dependencies import RuntimeDep, SessionDep
 from orion.modules.api_keys import service
 from orion.modules.api_keys.schemas import AdminApiKeyCreate, Provider, TenantApiKeyCreate
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
 
 PROVIDERS = ("openai", "anthropic", "openai_compatible")
 

@@ -20,12 +20,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.errors import FieldError
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
 from orion.kernel.security import SecretDecryptionError
-from orion.kernel.tenancy import TenantContext, all_tenants
 from orion.modules.api_keys.exceptions import (
     ApiKeyNameTaken,
     ApiKeyNotFound,

@@ -1,7 +1,13 @@
 """auth: users, passwords, sign-in (JWT access + rotating refresh tokens), password reset,
 API access tokens, and the `authenticator` that turns a request into a Principal."""
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.contract.modules import (
+    MenuItem,
+    ModuleDefinition,
+    Permission,
+    ScheduledTask,
+    Tier,
+)
 from orion.modules.auth.settings import AuthSettings
 
 definition = ModuleDefinition(

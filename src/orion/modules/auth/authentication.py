@@ -22,13 +22,14 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from orion.kernel.console.shell import SESSION_COOKIE
-from orion.kernel.console.shell import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
-from orion.kernel.db import utcnow
+from orion.kernel.contract.points import MEMBERSHIPS
+from orion.kernel.contract.principal import Membership, Principal
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import Unauthenticated
 from orion.kernel.runtime import runtime_of
-from orion.kernel.security import Membership, Principal
-from orion.kernel.tenancy import all_tenants
+from orion.kernel.web.console.shell import SESSION_COOKIE
+from orion.kernel.web.console.shell import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
 from orion.modules.auth import service
 from orion.modules.auth.exceptions import NotAMember
 from orion.modules.auth.models import User
@@ -97,7 +98,7 @@ def _usable(user: User | None) -> User:
 def _membership(
     session: Session, user_id: uuid.UUID, tenant_id: uuid.UUID | None
 ) -> Membership | None:
-    resolver = runtime_of(session).registry.provider("memberships")
+    resolver = runtime_of(session).registry.provider(MEMBERSHIPS)
     if resolver is None:
         return None
     with all_tenants(session):
@@ -182,7 +183,7 @@ def _access_token_principal(session: Session, plaintext: str) -> Principal:
         if membership is not None:
             tenant, permissions = membership.tenant, membership.permissions
             role, store_ids = membership.role, membership.store_ids
-        elif user.is_superadmin and runtime_of(session).registry.provider("memberships"):
+        elif user.is_superadmin and runtime_of(session).registry.provider(MEMBERSHIPS):
             # An operator acting in a tenant: the token's scopes are all it may do.
             tenant = runtime_of(session).tenant_context(session, token.tenant_id)
             permissions = frozenset(token.scopes)

@@ -33,7 +33,7 @@ def create_superuser(
     # Imported here: importing `orion.cli` loads every module's command groups, this one too.
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from orion.cli.common import console, fail, orion_errors, runtime
+    from orion.kernel.tooling.cli import console, fail, orion_errors, runtime
     from orion.modules.auth import service
 
     with runtime() as rt, orion_errors():

@@ -10,18 +10,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import (
+from orion.kernel.data.paging import Page
+from orion.kernel.errors import OrionError
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.web.console.shell import (
     SESSION_COOKIE,
     TENANT_COOKIE,
     PostedForm,
     error_fields,
 )
-from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
-from orion.kernel.web import SessionDep
+from orion.kernel.web.dependencies import SessionDep
 from orion.modules.auth import service
-from orion.modules.auth.dependencies import AuthSessionDep, ClientAddress
+from orion.modules.auth.dependencies import ClientAddress
 from orion.modules.auth.schemas import AccessTokenCreate, NewPassword
 
 public = APIRouter()  # /console/...: no sign-in needed
@@ -48,7 +48,7 @@ def sign_in_form(page: ConsolePage, next: Annotated[str | None, Query()] = None)
 @public.post("/sign-in")
 def sign_in(
     page: ConsolePage,
-    session: AuthSessionDep,
+    session: SessionDep,
     address: ClientAddress,
     form: FormData,
     next: Annotated[str | None, Query()] = None,

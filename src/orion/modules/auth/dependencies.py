@@ -3,39 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
-
-from orion.kernel.runtime import Runtime
-from orion.kernel.tenancy import current_tenant, set_tenant
-from orion.modules.auth.exceptions import KeepsChanges
-
-
-def get_auth_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work, also committed when the endpoint raises an error that
-    keeps its changes (a counted failed sign-in, a refresh family revoked for reuse)."""
-    runtime: Runtime = request.app.state.runtime
-    session = runtime.database.session()
-    try:
-        tenant = current_tenant.get()
-        if tenant is not None:
-            set_tenant(session, tenant)
-        yield session
-        session.commit()
-    except KeepsChanges:
-        session.commit()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-AuthSessionDep = Annotated[Session, Depends(get_auth_session, scope="function")]
 
 
 def client_address(request: Request) -> str | None:

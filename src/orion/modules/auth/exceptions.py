@@ -26,6 +26,8 @@ class KeepsChanges(Exception):
     """Mixin: the request's changes are committed although this error answers the request
     (a failed sign-in is counted, a reused refresh token's family stays revoked)."""
 
+    keeps_changes = True
+
 
 class WeakPassword(ValidationFailed):
     code = "weak_password"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey, utcnow
+from orion.kernel.data.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class User(UUIDPrimaryKey, Timestamps, Base):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from orion.kernel.web import (
+from orion.kernel.web.dependencies import (
     CurrentPrincipal,
     PageDep,
     PlatformAdmin,
@@ -20,7 +20,7 @@ from orion.kernel.web import (
     require_permission,
 )
 from orion.modules.auth import service
-from orion.modules.auth.dependencies import AuthSessionDep, ClientAddress, SignInSession
+from orion.modules.auth.dependencies import ClientAddress, SignInSession
 from orion.modules.auth.schemas import (
     AccessTokenCreate,
     AccessTokenCreated,
@@ -68,7 +68,7 @@ def register(session: SessionDep, body: UserRegister) -> UserPublic:
 
 @public.post("/login", response_model=Token, responses=problem_responses(401, 429))
 def login(
-    session: AuthSessionDep,
+    session: SessionDep,
     address: ClientAddress,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
@@ -77,7 +77,7 @@ def login(
 
 
 @public.post("/refresh", response_model=Token, responses=problem_responses(401))
-def refresh(session: AuthSessionDep, body: RefreshRequest) -> Token:
+def refresh(session: SessionDep, body: RefreshRequest) -> Token:
     """Trade a refresh token for new tokens; the presented one cannot be used again."""
     return service.refresh(session, body.refresh_token)
 

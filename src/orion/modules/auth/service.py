@@ -23,12 +23,13 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page, paginate
 from orion.kernel.errors import FieldError, NotFound, OrionError, ValidationFailed
-from orion.kernel.events import publish
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
-from orion.kernel.security import Principal, hash_password, hash_token, new_token, verify_password
+from orion.kernel.runtime.events import publish
+from orion.kernel.security import hash_password, hash_token, new_token, verify_password
 from orion.modules.auth.events import PasswordResetRequested, UserRegistered
 from orion.modules.auth.exceptions import (
     AccessTokenNotFound,

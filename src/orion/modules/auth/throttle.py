@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 from orion.kernel.runtime import Runtime, runtime_of
 from orion.modules.auth.models import LoginFailure
 from orion.modules.auth.settings import AuthSettings

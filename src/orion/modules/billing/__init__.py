@@ -2,11 +2,17 @@
 upgrades and downgrades with proration, cancellation), included credits per period,
 Stripe (customers, subscriptions, Checkout, webhooks) and usage counters.
 
-Provides the kernel's `usage_limits`: other modules ask `orion.kernel.limits` whether one
+Provides the kernel's `usage_limits`: other modules ask `orion.kernel.runtime.limits` whether one
 more store (product, order) fits the tenant's plan, without importing billing.
 """
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.contract.modules import (
+    MenuItem,
+    ModuleDefinition,
+    Permission,
+    ScheduledTask,
+    Tier,
+)
 from orion.modules.billing.settings import BillingSettings
 
 definition = ModuleDefinition(

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.web.dependencies import RuntimeDep, SessionDep
 from orion.modules.billing import service
 from orion.modules.billing.schemas import (
     Interval,

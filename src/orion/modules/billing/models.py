@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
 
 INTERVALS = ("month", "year")
 STATUSES = ("trialing", "active", "past_due", "canceled", "expired")

@@ -16,9 +16,9 @@ import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import NotFound, OrionError
-from orion.kernel.tenancy import all_tenants
 from orion.modules.billing import gateway, service, webhooks
 from orion.modules.billing.models import SubscriptionPlan, UsageCounter, UserSubscription
 from orion.modules.billing.periods import month_start, period_containing

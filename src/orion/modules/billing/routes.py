@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 
-from orion.kernel.security import Principal
-from orion.kernel.web import (
+from orion.kernel.contract.principal import Principal
+from orion.kernel.web.dependencies import (
     CurrentTenant,
     PageDep,
     PlatformAdmin,

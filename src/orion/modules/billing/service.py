@@ -2,7 +2,7 @@
 
 Public surface for other modules (through the kernel, never imported directly, since
 billing is optional): the `usage_limits` extension point (`usage_limits` below, used via
-`orion.kernel.limits.check_limit` / `consume_counter`).
+`orion.kernel.runtime.limits.check_limit` / `consume_counter`).
 
 States of a subscription: trialing -> active -> past_due -> active | expired; any live
 state -> canceled (now, or at the end of the period). A tenant has one subscription row;
@@ -29,12 +29,12 @@ from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import insert_or_ignore, utcnow
+from orion.kernel.data.db import insert_or_ignore, utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import TenantContext, all_tenants, get_tenant, set_tenant
 from orion.kernel.errors import FieldError, OrionError, ValidationFailed
-from orion.kernel.events import publish
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
-from orion.kernel.tenancy import TenantContext, all_tenants, get_tenant, set_tenant
+from orion.kernel.runtime.events import publish
 from orion.modules.billing import gateway
 from orion.modules.billing.events import SubscriptionChanged
 from orion.modules.billing.exceptions import (
@@ -740,7 +740,7 @@ def plan_for(session: Session, tenant: TenantContext) -> SubscriptionPlan | None
 
 
 class UsageLimits:
-    """The kernel's `usage_limits` extension point (see orion.kernel.limits)."""
+    """The kernel's `usage_limits` extension point (see orion.kernel.runtime.limits)."""
 
     def check(
         self, session: Session, tenant: TenantContext, *, limit: str, current: int, adding: int = 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from orion.kernel.tasks import task
+from orion.kernel.runtime.tasks import task
 from orion.modules.billing import periodic, webhooks
 from orion.modules.billing.exceptions import StripeUnavailable
 

@@ -25,10 +25,10 @@ import structlog
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import insert_or_ignore, utcnow
+from orion.kernel.data.db import insert_or_ignore, utcnow
+from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import TransientError
-from orion.kernel.tasks import enqueue
-from orion.kernel.tenancy import all_tenants
+from orion.kernel.runtime.tasks import enqueue
 from orion.modules.billing import service
 from orion.modules.billing.exceptions import WebhookMalformed, WebhookSignatureInvalid
 from orion.modules.billing.models import StripeEvent, UserSubscription

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
-from orion.kernel.activation import ModuleScope
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.web.dependencies import RuntimeDep, SessionDep
 from orion.modules.core import service
 
 admin_pages = APIRouter()  # /console/platform/core/...

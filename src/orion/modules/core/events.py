@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
-from orion.kernel.events import Event
+from orion.kernel.runtime.events import Event
 
 
 class PlatformSettingChanged(Event):

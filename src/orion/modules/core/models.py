@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
+from orion.kernel.data.db import Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class PlatformSetting(UUIDPrimaryKey, Timestamps, Base):

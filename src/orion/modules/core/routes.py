@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from orion.kernel.activation import ModuleScope
-from orion.kernel.web import (
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.web.dependencies import (
     CurrentPrincipal,
     PageDep,
     PlatformAdmin,

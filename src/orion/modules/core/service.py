@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orion.kernel.activation import ModuleScope
-from orion.kernel.events import publish
-from orion.kernel.migrate import pending_heads
-from orion.kernel.observability import run_health_checks
-from orion.kernel.pagination import Page, paginate
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.paging import Page, paginate
 from orion.kernel.runtime import Runtime, runtime_of
-from orion.kernel.security import Principal
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.observability import run_health_checks
+from orion.kernel.tooling.migrate import pending_heads
 from orion.modules.core.events import HealthDegraded, PlatformSettingChanged
 from orion.modules.core.exceptions import SettingNotFound
 from orion.modules.core.models import HealthSnapshot, PlatformSetting

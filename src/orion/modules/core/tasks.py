@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from orion.kernel.tasks import task
+from orion.kernel.runtime.tasks import task
 from orion.modules.core import service
 
 

@@ -6,7 +6,13 @@ before an upstream call and settles after it; billing grants a plan's included c
 It provides the kernel's `credit_balance` (tenancy shows the balance with the tenant).
 """
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.contract.modules import (
+    MenuItem,
+    ModuleDefinition,
+    Permission,
+    ScheduledTask,
+    Tier,
+)
 
 definition = ModuleDefinition(
     code="credits",

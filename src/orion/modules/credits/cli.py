@@ -24,7 +24,7 @@ def verify(
     # Imported here: importing `orion.cli` loads every module's command groups.
     from rich.table import Table
 
-    from orion.cli.common import console, err, orion_errors, runtime
+    from orion.kernel.tooling.cli import console, err, orion_errors, runtime
     from orion.modules.credits import service
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.console.shell import error_fields
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.errors import OrionError
-from orion.kernel.pagination import Page
-from orion.kernel.tenancy import TenantContext, set_tenant
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.web.console.shell import error_fields
+from orion.kernel.web.dependencies import RuntimeDep, SessionDep
 from orion.modules.credits import service
 from orion.modules.credits.schemas import CreditSettingsUpdate, TransactionKind
 

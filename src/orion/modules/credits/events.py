@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from orion.kernel.events import Event
+from orion.kernel.runtime.events import Event
 
 
 class BalanceLow(Event):

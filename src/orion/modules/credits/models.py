@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey, utcnow
+from orion.kernel.data.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey, utcnow
 
 KINDS = ("purchase", "grant", "adjustment", "deduct", "refund", "hold", "settle", "release")
 HOLD_STATES = ("open", "settled", "released", "expired")

@@ -32,11 +32,11 @@ import structlog
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import insert_or_ignore, utcnow
+from orion.kernel.data.db import insert_or_ignore, utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.errors import FieldError, ValidationFailed
-from orion.kernel.events import publish
-from orion.kernel.pagination import Page, paginate
-from orion.kernel.tenancy import TenantContext, all_tenants
+from orion.kernel.runtime.events import publish
 from orion.modules.credits.events import BalanceLow, Depleted
 from orion.modules.credits.exceptions import (
     HoldClosed,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from orion.kernel.tasks import task
+from orion.kernel.runtime.tasks import task
 from orion.modules.credits import service
 
 

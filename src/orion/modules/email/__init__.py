@@ -1,4 +1,10 @@
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, ScheduledTask, Tier
+from orion.kernel.contract.modules import (
+    MenuItem,
+    ModuleDefinition,
+    Permission,
+    ScheduledTask,
+    Tier,
+)
 from orion.modules.email.settings import EmailSettings
 
 definition = ModuleDefinition(

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
-from orion.kernel.pagination import Page
-from orion.kernel.web import SessionDep
+from orion.kernel.data.paging import Page
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.web.dependencies import SessionDep
 from orion.modules.email import service
 from orion.modules.email.schemas import ConfigSource, EmailConfigUpdate, EmailTestSend, TlsMode
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from orion.kernel.events import Event
+from orion.kernel.runtime.events import Event
 
 
 class MessageSent(Event):

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import Base, TenantScoped, Timestamps, UUIDPrimaryKey
 
 TLS_MODES = ("none", "starttls", "tls")
 STATES = ("queued", "sending", "sent", "failed")

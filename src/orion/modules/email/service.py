@@ -25,14 +25,14 @@ import structlog
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import CrossTenantWrite, TenantContext, all_tenants, get_tenant
 from orion.kernel.errors import FieldError, NotFound, TooManyRequests
-from orion.kernel.events import publish
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import runtime_of
+from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.tasks import enqueue
 from orion.kernel.security import SecretDecryptionError
-from orion.kernel.tasks import enqueue
-from orion.kernel.tenancy import CrossTenantWrite, TenantContext, all_tenants, get_tenant
 from orion.modules.auth.events import PasswordResetRequested
 from orion.modules.core import service as core
 from orion.modules.credits.events import BalanceLow, Depleted

@@ -17,7 +17,7 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from orion.kernel.db import utcnow
+from orion.kernel.data.db import utcnow
 from orion.modules.email.exceptions import DeliveryDeferred, DeliveryFailed
 from orion.modules.email.schemas import EmailConfig, TlsMode
 

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from orion.kernel.tasks import task
+from orion.kernel.runtime.tasks import task
 from orion.modules.email import service
 from orion.modules.email.exceptions import DeliveryDeferred
 

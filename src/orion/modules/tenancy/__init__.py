@@ -4,7 +4,7 @@ Provides the kernel's `tenant_directory` (who the tenants are) and `memberships`
 role and permissions in a tenant).
 """
 
-from orion.kernel.modules import MenuItem, ModuleDefinition, Permission, Tier
+from orion.kernel.contract.modules import MenuItem, ModuleDefinition, Permission, Tier
 from orion.modules.tenancy.settings import TenancySettings
 
 definition = ModuleDefinition(

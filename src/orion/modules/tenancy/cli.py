@@ -29,8 +29,8 @@ def list_tenants(
     # Imported here: importing `orion.cli` loads every module's command groups, this one too.
     from rich.table import Table
 
-    from orion.cli.common import console, orion_errors, runtime
-    from orion.kernel.pagination import Page
+    from orion.kernel.data.paging import Page
+    from orion.kernel.tooling.cli import console, orion_errors, runtime
     from orion.modules.tenancy import service
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
@@ -68,10 +68,10 @@ def create_tenant(
     """Create a tenant, and invite its first admin."""
     from pydantic import ValidationError
 
-    from orion.cli.common import console, fail, orion_errors, runtime
+    from orion.kernel.runtime.worker import create_celery
+    from orion.kernel.tooling.cli import console, fail, orion_errors, runtime
     from orion.modules.tenancy import service
     from orion.modules.tenancy.schemas import TenantCreate, TenantInvitationCreate
-    from orion.worker import create_celery
 
     try:
         data = TenantCreate(name=name, slug=slug)

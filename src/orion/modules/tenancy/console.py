@@ -11,13 +11,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from orion.kernel.activation import ModuleScope
-from orion.kernel.console import ConsolePage, FormData, FormErrors, attempt, parse_form
-from orion.kernel.console.shell import SESSION_COOKIE, TENANT_COOKIE
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.errors import NotFound, OrionError, Unauthenticated
-from orion.kernel.pagination import Page
-from orion.kernel.tenancy import TenantContext, set_tenant
-from orion.kernel.web import RuntimeDep, SessionDep
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.web.console.shell import SESSION_COOKIE, TENANT_COOKIE
+from orion.kernel.web.dependencies import RuntimeDep, SessionDep
 from orion.modules.core import service as core
 from orion.modules.tenancy import service
 from orion.modules.tenancy.schemas import (

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from orion.kernel.security import Principal
-from orion.kernel.tenancy import TenantContext
-from orion.kernel.web import SessionDep, require_permission
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.tenancy import TenantContext
+from orion.kernel.web.dependencies import SessionDep, require_permission
 from orion.modules.tenancy import service
 
 TenancyRead = Annotated[Principal, Depends(require_permission("tenancy.read"))]

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from orion.kernel.events import Event
+from orion.kernel.runtime.events import Event
 
 
 class TenantCreated(Event):

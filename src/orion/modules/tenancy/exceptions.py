@@ -8,6 +8,7 @@ from orion.kernel.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from orion.kernel.errors import TenantNotFound as KernelTenantNotFound
 
 
 class TenancyError(OrionError):
@@ -18,8 +19,8 @@ class PlatformNotFound(NotFound):
     code = "platform_not_found"
 
 
-class TenantNotFound(NotFound):
-    code = "tenant_not_found"
+class TenantNotFound(KernelTenantNotFound):
+    pass
 
 
 class StoreNotFound(NotFound):

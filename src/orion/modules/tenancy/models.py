@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
 
 
 class Platform(UUIDPrimaryKey, Timestamps, Base):

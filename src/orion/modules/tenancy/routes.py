@@ -16,10 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from orion.kernel.activation import ModuleScope
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.errors import NotFound, PermissionDenied
-from orion.kernel.tenancy import TenantContext
-from orion.kernel.web import (
+from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.web.dependencies import (
     CurrentPrincipal,
     CurrentTenant,
     PageDep,

@@ -21,18 +21,19 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
-from orion.kernel.db import utcnow
+from orion.kernel.contract.modules import Registry
+from orion.kernel.contract.points import CREDIT_BALANCE
+from orion.kernel.contract.principal import Membership as MemberStanding
+from orion.kernel.data.db import utcnow
+from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.tenancy import TenantContext, all_tenants, get_tenant, set_tenant
 from orion.kernel.errors import FieldError, OrionError, ValidationFailed
-from orion.kernel.events import publish
-from orion.kernel.limits import check_limit
-from orion.kernel.models import ModuleState
-from orion.kernel.modules import Registry
-from orion.kernel.pagination import Page, paginate
 from orion.kernel.runtime import Runtime, runtime_of
-from orion.kernel.security import Membership as MemberStanding
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
+from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.limits import check_limit
+from orion.kernel.runtime.models import ModuleState
 from orion.kernel.security import hash_token, new_token
-from orion.kernel.tenancy import TenantContext, all_tenants, get_tenant, set_tenant
 from orion.modules.auth import service as auth
 from orion.modules.tenancy.events import (
     InvitationCreated,
@@ -369,7 +370,7 @@ def create_tenant(session: Session, platform_id: uuid.UUID, *, data: TenantCreat
 def with_balance(session: Session, tenant: Tenant) -> TenantWithBalancePublic:
     """The tenant with its credit balance, from whichever module provides the kernel's
     `credit_balance` (credits, when installed); None without one or without an account."""
-    balance_of = runtime_of(session).registry.provider("credit_balance")
+    balance_of = runtime_of(session).registry.provider(CREDIT_BALANCE)
     public = TenantWithBalancePublic.model_validate(tenant)
     if balance_of is not None:
         public.balance = balance_of(session, tenant.id)

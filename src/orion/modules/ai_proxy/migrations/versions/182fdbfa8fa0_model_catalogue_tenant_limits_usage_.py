@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "182fdbfa8fa0"
 down_revision: str | Sequence[str] | None = None
@@ -31,11 +31,11 @@ def upgrade() -> None:
         sa.Column("input_price", sa.BigInteger(), nullable=False),
         sa.Column("output_price", sa.BigInteger(), nullable=False),
         sa.Column("max_output_tokens", sa.Integer(), nullable=False),
-        sa.Column("fallbacks", orion.kernel.db.JSONType, nullable=False),
+        sa.Column("fallbacks", orion.kernel.data.db.JSONType, nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("kind IN ('chat', 'embedding')", name=op.f("ck_ai_proxy_model_kind")),
         sa.CheckConstraint(
             "provider IN ('openai', 'anthropic', 'openai_compatible')",
@@ -59,8 +59,8 @@ def upgrade() -> None:
         sa.Column("token_requests_per_minute", sa.Integer(), nullable=True),
         sa.Column("token_tokens_per_minute", sa.BigInteger(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ai_proxy_tenant_limits")),
         sa.UniqueConstraint("tenant_id", name=op.f("uq_ai_proxy_tenant_limits_tenant_id")),
     )
@@ -86,8 +86,8 @@ def upgrade() -> None:
         sa.Column("latency_ms", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=True),
-        sa.Column("details", orion.kernel.db.JSONType, nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("details", orion.kernel.data.db.JSONType, nullable=True),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(
             "status IN ('ok', 'failed', 'disconnected')", name=op.f("ck_ai_proxy_usage_status")

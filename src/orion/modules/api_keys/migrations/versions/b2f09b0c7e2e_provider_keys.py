@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "b2f09b0c7e2e"
 down_revision: str | Sequence[str] | None = None
@@ -32,10 +32,12 @@ def upgrade() -> None:
         sa.Column("key_encrypted", sa.Text(), nullable=False),
         sa.Column("key_last4", sa.String(length=4), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("last_used_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_validated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_validated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "provider IN ('openai', 'anthropic', 'openai_compatible')",
             name=op.f("ck_api_keys_admin_key_provider"),
@@ -59,10 +61,12 @@ def upgrade() -> None:
         sa.Column("key_encrypted", sa.Text(), nullable=False),
         sa.Column("key_last4", sa.String(length=4), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("last_used_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_validated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_validated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "provider IN ('openai', 'anthropic', 'openai_compatible')",
             name=op.f("ck_api_keys_tenant_key_provider"),

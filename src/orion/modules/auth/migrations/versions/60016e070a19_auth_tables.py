@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "60016e070a19"
 down_revision: str | Sequence[str] | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "auth_login_failure",
         sa.Column("key", sa.String(length=400), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_login_failure")),
     )
@@ -40,10 +40,10 @@ def upgrade() -> None:
         sa.Column("full_name", sa.String(length=255), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_superadmin", sa.Boolean(), nullable=False),
-        sa.Column("last_login_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_user")),
         sa.UniqueConstraint("email", name=op.f("uq_auth_user_email")),
     )
@@ -53,11 +53,11 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("scopes", orion.kernel.db.JSONType, nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("scopes", orion.kernel.data.db.JSONType, nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -81,9 +81,9 @@ def upgrade() -> None:
         "auth_password_reset_token",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -106,10 +106,10 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Uuid(), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_reason", sa.String(length=32), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "3d8d508894d1"
 down_revision: str | Sequence[str] | None = None
@@ -31,16 +31,16 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("interval", sa.String(length=8), nullable=False),
         sa.Column("trial_days", sa.Integer(), nullable=False),
-        sa.Column("features", orion.kernel.db.JSONType, nullable=False),
-        sa.Column("limits", orion.kernel.db.JSONType, nullable=False),
+        sa.Column("features", orion.kernel.data.db.JSONType, nullable=False),
+        sa.Column("limits", orion.kernel.data.db.JSONType, nullable=False),
         sa.Column("included_credits", sa.BigInteger(), nullable=False),
         sa.Column("stripe_price_id", sa.String(length=255), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("interval IN ('month', 'year')", name=op.f("ck_billing_plan_interval")),
         sa.CheckConstraint(
             "included_credits >= 0", name=op.f("ck_billing_plan_included_credits_not_negative")
@@ -56,14 +56,14 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=100), nullable=False),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column("payload", orion.kernel.db.JSONType, nullable=False),
+        sa.Column("payload", orion.kernel.data.db.JSONType, nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("received_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("claimed_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("processed_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("processed_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(
             "state IN ('received', 'processing', 'processed', 'ignored', 'failed')",
@@ -86,11 +86,11 @@ def upgrade() -> None:
         "billing_usage_counter",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("counter", sa.String(length=64), nullable=False),
-        sa.Column("period_start", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_start", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("used >= 0", name=op.f("ck_billing_usage_counter_used_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_usage_counter")),
         sa.UniqueConstraint(
@@ -104,24 +104,30 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.Uuid(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
-            "current_period_start", orion.kernel.db.UTCDateTime(timezone=True), nullable=False
+            "current_period_start", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False
         ),
-        sa.Column("current_period_end", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("trial_end", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "current_period_end", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("trial_end", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cancel_at_period_end", sa.Boolean(), nullable=False),
-        sa.Column("canceled_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("past_due_since", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("canceled_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("past_due_since", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("has_payment_method", sa.Boolean(), nullable=False),
-        sa.Column("credits_granted_for", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "credits_granted_for", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("stripe_customer_id", sa.String(length=255), nullable=True),
         sa.Column("stripe_subscription_id", sa.String(length=255), nullable=True),
         sa.Column("stripe_item_id", sa.String(length=255), nullable=True),
         sa.Column("stripe_event_created", sa.BigInteger(), nullable=True),
-        sa.Column("stripe_synced_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "stripe_synced_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('trialing', 'active', 'past_due', 'canceled', 'expired')",
             name=op.f("ck_billing_subscription_status"),
@@ -159,14 +165,14 @@ def upgrade() -> None:
         sa.Column("to_plan_id", sa.Uuid(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("period_start", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("period_end", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_start", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_end", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["from_plan_id"],
             ["billing_plan.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
+import orion.kernel.data.db
 
 revision: str = "44c4e5823893"
 down_revision: str | Sequence[str] | None = None
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("ok", sa.Boolean(), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("duration_ms", sa.Double(), nullable=False),
-        sa.Column("checked_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_core_health_snapshot")),
     )
@@ -40,10 +40,10 @@ def upgrade() -> None:
         "core_platform_setting",
         sa.Column("platform_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
-        sa.Column("value", orion.kernel.db.JSONType, nullable=False),
+        sa.Column("value", orion.kernel.data.db.JSONType, nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_core_platform_setting")),
         sa.UniqueConstraint(
             "platform_id", "key", name=op.f("uq_core_platform_setting_platform_id_key")

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "d5e3aa7ea003"
 down_revision: str | Sequence[str] | None = None
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("balance", sa.BigInteger(), nullable=False),
         sa.Column("low_balance_threshold", sa.BigInteger(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_credits_account_balance_not_negative")),
         sa.CheckConstraint(
             "low_balance_threshold >= 0", name=op.f("ck_credits_account_threshold_not_negative")
@@ -44,12 +44,12 @@ def upgrade() -> None:
         sa.Column("uncollected", sa.BigInteger(), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("reference", sa.String(length=200), nullable=True),
-        sa.Column("expires_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "state IN ('open', 'settled', 'released', 'expired')",
             name=op.f("ck_credits_hold_state"),
@@ -76,8 +76,8 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("details", orion.kernel.db.JSONType, nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("details", orion.kernel.data.db.JSONType, nullable=True),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(

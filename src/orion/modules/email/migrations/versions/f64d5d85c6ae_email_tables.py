@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "f64d5d85c6ae"
 down_revision: str | Sequence[str] | None = None
@@ -32,8 +32,8 @@ def upgrade() -> None:
         sa.Column("tls_mode", sa.String(length=16), nullable=False),
         sa.Column("from_address", sa.String(length=254), nullable=False),
         sa.Column("from_name", sa.String(length=100), nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "tls_mode IN ('none', 'starttls', 'tls')", name=op.f("ck_email_config_tls_mode")
         ),
@@ -55,10 +55,10 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("sent_via", sa.String(length=16), nullable=True),
         sa.Column("smtp_message_id", sa.String(length=255), nullable=True),
-        sa.Column("sent_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "state IN ('queued', 'sending', 'sent', 'failed')", name=op.f("ck_email_message_state")
         ),
@@ -81,8 +81,8 @@ def upgrade() -> None:
         sa.Column("tls_mode", sa.String(length=16), nullable=False),
         sa.Column("from_address", sa.String(length=254), nullable=False),
         sa.Column("from_name", sa.String(length=100), nullable=True),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "tls_mode IN ('none', 'starttls', 'tls')",
             name=op.f("ck_email_platform_config_tls_mode"),

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import orion.kernel.db
-from orion.kernel.activation import DEFAULT_PLATFORM_ID
-from orion.kernel.rls import disable_tenant_rls, enable_tenant_rls
+import orion.kernel.data.db
+from orion.kernel.data.rls import disable_tenant_rls, enable_tenant_rls
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 
 revision: str = "961d7742b49b"
 down_revision: str | Sequence[str] | None = None
@@ -29,10 +29,10 @@ def upgrade() -> None:
         "tenancy_platform",
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("settings", orion.kernel.db.JSONType, nullable=False),
+        sa.Column("settings", orion.kernel.data.db.JSONType, nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenancy_platform")),
         sa.UniqueConstraint("code", name=op.f("uq_tenancy_platform_code")),
     )
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=100), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["platform_id"],
             ["tenancy_platform.id"],
@@ -64,16 +64,16 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
-        sa.Column("store_ids", orion.kernel.db.JSONType, nullable=True),
+        sa.Column("store_ids", orion.kernel.data.db.JSONType, nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("accepted_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("accepted_by", sa.Uuid(), nullable=True),
-        sa.Column("revoked_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("invited_by", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["accepted_by"],
             ["auth_user.id"],
@@ -106,10 +106,10 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
-        sa.Column("store_ids", orion.kernel.db.JSONType, nullable=True),
+        sa.Column("store_ids", orion.kernel.data.db.JSONType, nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenancy_tenant.id"],
@@ -142,8 +142,8 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", orion.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", orion.kernel.data.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenancy_tenant.id"],
@@ -164,9 +164,9 @@ def upgrade() -> None:
         sa.column("id", sa.Uuid()),
         sa.column("code", sa.String()),
         sa.column("name", sa.String()),
-        sa.column("settings", orion.kernel.db.JSONType),
-        sa.column("created_at", orion.kernel.db.UTCDateTime()),
-        sa.column("updated_at", orion.kernel.db.UTCDateTime()),
+        sa.column("settings", orion.kernel.data.db.JSONType),
+        sa.column("created_at", orion.kernel.data.db.UTCDateTime()),
+        sa.column("updated_at", orion.kernel.data.db.UTCDateTime()),
     )
     now = datetime.now(UTC)
     op.bulk_insert(

@@ -1,0 +1,131 @@
+"""Pages of rows and the one listing shape every list route answers with.
+
+* `Page(limit, offset)`: offset paging, for lists a person pages through (with a count).
+* `Keyset(limit, after)`: keyset paging for large tables (orders, products): each page
+  starts after the last row of the one before, so page 10,000 costs what page 1 costs.
+  `after` is an opaque cursor the previous page returned as `next_cursor`.
+* `Listing[T]`: `{data, count}` (and `next_cursor` for keyset pages). A module names its
+  listings after the seeds (`StoresPublic = Listing[StorePublic]`); OpenAPI shows that name.
+
+No FastAPI here, so services can use it; routes take pages through `kernel.web`'s
+`PageDep` and `KeysetDep`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from orion.kernel.errors import FieldError, ValidationFailed
+
+T = TypeVar("T")
+
+MAX_OFFSET = 2**53  # beyond any table; keeps the value inside every database's integers
+
+
+class Page(BaseModel):
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class Keyset(BaseModel):
+    limit: int = Field(default=50, ge=1, le=500)
+    after: str | None = Field(default=None, max_length=512)
+
+
+def plural(name: str) -> str:
+    """`Store` -> `Stores`, `Category` -> `Categories`, `Address` -> `Addresses`."""
+    if name.endswith("y") and name[-2:-1] not in tuple("aeiou"):
+        return name[:-1] + "ies"
+    if name.endswith(("s", "x", "ch", "sh")):
+        return name + "es"
+    return name + "s"
+
+
+class Listing(BaseModel, Generic[T]):
+    """One page of a list: its rows, how many rows the list has in all and, for keyset
+    pages, the cursor of the next page (None on the last)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[T]
+    count: int
+    next_cursor: str | None = None
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        # `Listing[StorePublic]` is `StoresPublic` in the OpenAPI document, as the seeds name it.
+        item = params[0].__name__
+        return plural(item.removesuffix("Public")) + "Public"
+
+    @classmethod
+    def of(cls, rows: Sequence[Any], count: int, next_cursor: str | None = None) -> Listing[T]:
+        """Validate ORM rows (or mappings) into the item schema, once."""
+        return cls.model_validate(
+            {"data": rows, "count": count, "next_cursor": next_cursor}, from_attributes=True
+        )
+
+
+# -- keyset cursors ----------------------------------------------------------------------------
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """The opaque cursor for a row whose sort key is `values`."""
+    raw = orjson.dumps([_plain(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
+    """The sort key a cursor carries, as values of `kinds`; a 422 naming `after` if it is not
+    one of this list's cursors."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = orjson.loads(raw)
+        if not isinstance(values, list) or len(values) != len(kinds):
+            raise ValueError("wrong length")
+        return [_typed(value, kind) for value, kind in zip(values, kinds, strict=True)]
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise ValidationFailed(
+            "the cursor is not one this list gave out",
+            errors=[FieldError("after", "is not a cursor of this list; pass next_cursor back")],
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    if kind is dt.datetime:
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if kind is int and not isinstance(value, int):
+        raise TypeError("not an integer")
+    if kind is str and not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def paginate(
+    session: Session, query: Select[tuple[T]], page: Page | None, *order_by: Any
+) -> tuple[list[T], int]:
+    """One page of `query`'s rows (in `order_by` order) and how many rows it has in all."""
+    page = page or Page()
+    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.order_by(*order_by).limit(page.limit).offset(page.offset))
+    return list(rows.all()), count or 0

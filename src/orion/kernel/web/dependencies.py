@@ -1,0 +1,271 @@
+"""Web plumbing shared by every module's routes: sessions, principals, module gating.
+
+Routes declare what they need with the Annotated aliases below:
+
+    @api.get("/things")
+    def list_things(session: SessionDep, principal: TenantPrincipal) -> ThingsPublic: ...
+
+A module's `api` router is its tenant router, written once and mounted twice
+(`kernel.web.mounting`): under `/api/v1/<code>` for the tenant's own members (signed in for
+a tenant that has the module on) and under `/api/v1/admin/<code>/tenants/{tenant_id}` for
+platform operators acting for that tenant. Either way the route asks for `CurrentTenant`
+and gets the tenant it acts for, and its `SessionDep` is already scoped to that tenant.
+Its `admin` router is mounted under `/api/v1/admin/<code>` for platform-wide operator
+routes; `public` under `/api/v1/public/<code>` without authentication.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from orion.kernel.contract.points import AUTHENTICATOR
+from orion.kernel.contract.principal import Principal
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
+from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
+from orion.kernel.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def resolve_principal(request: Request) -> Principal | None:
+    """Ask the `authenticator` provider who is calling; remembered for the request."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    runtime: Runtime = request.app.state.runtime
+    authenticator = runtime.registry.provider(AUTHENTICATOR)
+    principal = None
+    if authenticator is not None:
+
+        def authenticate() -> Principal | None:
+            # Platform-level by nature: who is calling decides the tenant, not the reverse.
+            with runtime.database.unit_of_work() as session, all_tenants(session):
+                found = authenticator(session, request)
+                tenant = found.tenant if found is not None else None
+                if tenant is not None and tenant.platform_id is not None:
+                    # Read in the same unit of work: `require_module` needs no second one.
+                    request.state.enabled_modules = runtime.modules.enabled_codes(
+                        session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                    )
+                    if request.url.path.startswith("/console"):
+                        # The console names the tenant it acts in.
+                        request.state.tenant_name = runtime.directory.name_of(
+                            session, tenant.tenant_id
+                        )
+                return found
+
+        principal = await run_in_threadpool(authenticate)
+    request.state.principal = principal
+    if principal is not None and principal.tenant is not None:
+        # The request's session acts for this tenant, unless an operator route names another.
+        if getattr(request.state, ACTING_TENANT, None) is None:
+            setattr(request.state, ACTING_TENANT, principal.tenant)
+        structlog.contextvars.bind_contextvars(tenant=str(principal.tenant.tenant_id))
+    return principal
+
+
+ACTING_TENANT = "acting_tenant"  # request.state: the tenant the request's session acts for
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work, committed after the endpoint returns (before the reply),
+    acting for the request's tenant (the caller's own, or the one an operator route names)."""
+    runtime: Runtime = request.app.state.runtime
+    with runtime.database.unit_of_work() as session:
+        tenant = getattr(request.state, ACTING_TENANT, None)
+        if tenant is not None:
+            set_tenant(session, tenant)
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+async def require_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+async def require_tenant_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    if principal.tenant is None:
+        raise PermissionDenied("this route acts for a tenant; sign in as a tenant member")
+    if principal.tenant.platform_id is None:
+        raise PermissionDenied("the tenant belongs to no platform")
+    return principal
+
+
+async def require_platform_admin(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    if not principal.is_superadmin:
+        raise PermissionDenied("platform operators only")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+TenantPrincipal = Annotated[Principal, Depends(require_tenant_principal)]
+PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
+
+
+async def current_tenant_context(request: Request, principal: OptionalPrincipal) -> TenantContext:
+    """The tenant the route acts for: the one an operator route names, else the caller's."""
+    acting: TenantContext | None = getattr(request.state, ACTING_TENANT, None)
+    if acting is not None:
+        return acting
+    return (await require_tenant_principal(principal)).tenant  # type: ignore[return-value]
+
+
+CurrentTenant = Annotated[TenantContext, Depends(current_tenant_context)]
+
+
+def target_tenant(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    tenant_id: Annotated[uuid.UUID, Path(description="The tenant the operator acts for")],
+) -> TenantContext:
+    """Operators act for the tenant named in the path: the request's session is scoped to
+    it, so the same tenant-filtered service code serves them (404 for an unknown tenant)."""
+    tenant = runtime.tenant_context(session, tenant_id)
+    setattr(request.state, ACTING_TENANT, tenant)
+    set_tenant(session, tenant)
+    return tenant
+
+
+TargetTenant = Annotated[TenantContext, Depends(target_tenant)]
+
+
+def platform_param(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    platform_id: Annotated[
+        uuid.UUID | None, Query(description="The default platform if omitted")
+    ] = None,
+) -> uuid.UUID:
+    """Operator routes act on the platform named by `?platform_id=`, else the default one."""
+    return platform_id or runtime.directory.default_platform_id(session)
+
+
+PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+def mark_route(code: str, prefix: str) -> Callable[..., Any]:
+    """Router dependency: tell the metrics middleware the module and full route template."""
+
+    async def dependency(request: Request) -> None:
+        route = request.scope.get("route")
+        path = getattr(route, "path_format", "") or ""
+        # Depending on the FastAPI version, an included route knows its prefix or not.
+        request.state.route_template = path if path.startswith(prefix) else prefix + path
+        request.state.module = code
+        structlog.contextvars.bind_contextvars(module=code)
+
+    dependency.__name__ = f"mark_route_{code}"
+    return dependency
+
+
+def require_module(code: str) -> Callable[..., Any]:
+    """Router dependency: the module must be enabled for the caller's tenant."""
+
+    async def dependency(request: Request, principal: TenantPrincipal) -> None:
+        runtime: Runtime = request.app.state.runtime
+        definition = runtime.registry.get(code)
+        if definition.always_on:
+            return
+        tenant = principal.tenant
+        assert tenant is not None and tenant.platform_id is not None
+
+        known: frozenset[str] | None = getattr(request.state, "enabled_modules", None)
+        if known is not None:
+            enabled = code in known
+        else:
+
+            def read() -> bool:
+                with runtime.database.unit_of_work() as session:
+                    return runtime.modules.is_enabled(
+                        session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                    )
+
+            enabled = await run_in_threadpool(read)
+        if not enabled:
+            raise ModuleNotEnabled(code)
+
+    dependency.__name__ = f"require_module_{code}"
+    return dependency
+
+
+def require_permission(permission: str) -> Callable[..., Any]:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(f"missing permission {permission}", permission=permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission.replace('.', '_')}"
+    return dependency
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page:
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page_params)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Send a retried request with the same key to have it applied once",
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the problem+json errors a route answers."""
+    return {
+        status: {"model": ProblemPublic, "description": HTTPStatus(status).phrase}
+        for status in statuses
+    }
+
+
+class ProblemPublic(BaseModel):
+    """RFC 9457 problem details, as every Orion error is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, str]] | None = None
