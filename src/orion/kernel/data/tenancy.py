@@ -78,8 +78,9 @@ def require_tenant(session: Session) -> TenantContext:
 @contextmanager
 def acting_for(session: Session, tenant: TenantContext) -> Iterator[TenantContext]:
     """Run the block as `tenant`: filtered to its rows, new rows stamped with it and, on
-    PostgreSQL, row-level security keyed on it. The session's previous tenant (or none)
-    is restored afterwards; already acting for `tenant`, the block runs as it is."""
+    PostgreSQL, row-level security keyed on it. What the block added is flushed before it
+    ends; then the session's previous tenant (or none) is restored. Already acting for
+    `tenant`, the block runs as it is."""
     previous = get_tenant(session)
     lifted = session.info.get(_ALL_TENANTS, False)
     if previous == tenant and not lifted:
@@ -89,6 +90,7 @@ def acting_for(session: Session, tenant: TenantContext) -> Iterator[TenantContex
     set_tenant(session, tenant)
     try:
         yield tenant
+        session.flush()  # what the block wrote is written as the tenant, before it leaves
     finally:
         session.info[_ALL_TENANTS] = lifted
         session.info[_TENANT] = previous
