@@ -19,13 +19,18 @@ from enum import StrEnum
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
-from orion.kernel.contract.points import ExtensionPoint, P
+if TYPE_CHECKING:
+    from orion.kernel.contract.points import ExtensionPoint
+
+# A point's provider type; the registry needs only a point's name and arity at run time,
+# so it does not import the points' Protocols (and what they import) to be loaded.
+P = TypeVar("P")
 
 BUILTIN_PACKAGE = "orion.modules"
 ENTRY_POINT_GROUP = "orion.modules"
