@@ -85,9 +85,9 @@ def seed(database_url: str, upstream_base: str) -> tuple[str, str, str]:
     from orion.modules.ai_proxy.schemas import AiModelCreate, AiTenantLimitsUpdate
     from orion.modules.api_keys import service as api_keys
     from orion.modules.api_keys.schemas import TenantApiKeyCreate
-    from orion.modules.auth import service as auth
+    from orion.modules.auth import services as auth
     from orion.modules.credits import service as credits
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.tenancy import services as tenancy
     from orion.modules.tenancy.schemas import TenantCreate
 
     runtime = runtime_for(database_url)

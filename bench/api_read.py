@@ -36,8 +36,8 @@ def seed(database_url: str) -> tuple[str, str]:
     from orion.kernel.runtime import build_runtime
     from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
     from orion.kernel.tooling import migrate
-    from orion.modules.auth import service as auth
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.auth import services as auth
+    from orion.modules.tenancy import services as tenancy
     from orion.modules.tenancy.schemas import StoreCreate, TenantCreate
     from orion.settings import load_settings
 

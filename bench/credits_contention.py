@@ -49,7 +49,7 @@ def seed(database_url: str) -> tuple[str, str]:
     from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID, ModuleScope
     from orion.kernel.tooling import migrate
     from orion.modules.credits import service as credits
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.tenancy import services as tenancy
     from orion.modules.tenancy.schemas import TenantCreate
 
     runtime = runtime_for(database_url, 2)

@@ -57,14 +57,14 @@ def errors_in(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def browser(id_app) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
-    with TestClient(id_app, base_url="https://testserver", raise_server_exceptions=False) as c:
+def browser(app) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
         yield Browser(c)
 
 
 @pytest.fixture
-def other_browser(id_app) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
-    with TestClient(id_app, base_url="https://testserver", raise_server_exceptions=False) as c:
+def other_browser(app) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
         yield Browser(c)
 
 

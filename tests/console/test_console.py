@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from orion.kernel.runtime.models import OutboxEvent
 from tests.console.conftest import errors_in, switch_module
-from tests.helpers import platform_session
-from tests.identity_fixtures import unique_email
+from tests.helpers import platform_session, unique_email
 
 
-def test_the_anonymous_are_sent_to_sign_in_and_come_back(browser, id_make_tenant, make_member):
-    tenant = id_make_tenant()
+def test_the_anonymous_are_sent_to_sign_in_and_come_back(browser, make_tenant, make_member):
+    tenant = make_tenant()
     user, password = make_member(tenant, "tenant_admin")
 
     sent = browser.get("/console/tenancy/stores", follow_redirects=False)
@@ -34,8 +33,8 @@ def test_the_anonymous_are_sent_to_sign_in_and_come_back(browser, id_make_tenant
     assert browser.get("/console/tenancy/stores").status_code == 200
 
 
-def test_a_wrong_password_is_shown_on_the_form(browser, id_make_tenant, make_member):
-    user, _ = make_member(id_make_tenant(), "tenant_admin")
+def test_a_wrong_password_is_shown_on_the_form(browser, make_tenant, make_member):
+    user, _ = make_member(make_tenant(), "tenant_admin")
     browser.get("/console/sign-in")
     refused = browser.post("/console/sign-in", {"email": user.email, "password": "wrong-one"})
     assert refused.status_code == 401
@@ -43,8 +42,8 @@ def test_a_wrong_password_is_shown_on_the_form(browser, id_make_tenant, make_mem
     assert "orion_session" not in refused.headers.get("set-cookie", "")
 
 
-def test_a_sign_in_never_redirects_off_the_console(browser, id_make_tenant, make_member):
-    user, password = make_member(id_make_tenant(), "tenant_admin")
+def test_a_sign_in_never_redirects_off_the_console(browser, make_tenant, make_member):
+    user, password = make_member(make_tenant(), "tenant_admin")
     browser.get("/console/sign-in")
     response = browser.post(
         "/console/sign-in",
@@ -53,8 +52,8 @@ def test_a_sign_in_never_redirects_off_the_console(browser, id_make_tenant, make
     assert response.headers["location"] == "/console/"
 
 
-def test_forms_without_the_csrf_token_are_refused(browser, id_make_tenant, make_member):
-    tenant = id_make_tenant()
+def test_forms_without_the_csrf_token_are_refused(browser, make_tenant, make_member):
+    tenant = make_tenant()
     user, password = make_member(tenant, "tenant_admin")
     browser.sign_in(user.email, password)
 
@@ -75,13 +74,13 @@ def test_forms_without_the_csrf_token_are_refused(browser, id_make_tenant, make_
 
 
 def test_the_menu_shows_enabled_modules_and_what_the_role_allows(
-    browser, other_browser, id_runtime, id_make_tenant, make_member
+    browser, other_browser, runtime, make_tenant, make_member
 ):
-    tenant = id_make_tenant()
+    tenant = make_tenant()
     admin, password = make_member(tenant, "tenant_admin")
     staff, staff_password = make_member(tenant, "staff")
-    switch_module(id_runtime, tenant, "credits", on=False)
-    switch_module(id_runtime, tenant, "email", on=True)
+    switch_module(runtime, tenant, "credits", on=False)
+    switch_module(runtime, tenant, "email", on=True)
     browser.sign_in(admin.email, password)
     other_browser.sign_in(staff.email, staff_password)
 
@@ -98,20 +97,20 @@ def test_the_menu_shows_enabled_modules_and_what_the_role_allows(
     assert other_browser.get("/console/tenancy/members").status_code == 403
     assert other_browser.get("/console/platform/tenancy/tenants").status_code == 403
 
-    switch_module(id_runtime, tenant, "credits", on=True)
+    switch_module(runtime, tenant, "credits", on=True)
     assert "/console/credits/" in browser.menu()
     assert browser.get("/console/credits/").status_code == 200
 
 
-def test_the_api_never_takes_the_console_cookie(browser, id_make_tenant, make_member):
-    user, password = make_member(id_make_tenant(), "tenant_admin")
+def test_the_api_never_takes_the_console_cookie(browser, make_tenant, make_member):
+    user, password = make_member(make_tenant(), "tenant_admin")
     browser.sign_in(user.email, password)
     # The browser sends the cookie on its own: accepting it on the API would allow CSRF.
     assert browser.client.get("/api/v1/tenancy/tenant").status_code == 401
 
 
-def test_signing_out_ends_the_session(browser, id_make_tenant, make_member):
-    user, password = make_member(id_make_tenant(), "tenant_admin")
+def test_signing_out_ends_the_session(browser, make_tenant, make_member):
+    user, password = make_member(make_tenant(), "tenant_admin")
     browser.sign_in(user.email, password)
     cookie = browser.client.cookies.get("orion_session")
 
@@ -123,8 +122,8 @@ def test_signing_out_ends_the_session(browser, id_make_tenant, make_member):
     assert again.status_code == 303 and again.headers["location"].startswith("/console/sign-in")
 
 
-def test_stores_form_shows_field_errors_then_creates(browser, id_make_tenant, make_member):
-    tenant = id_make_tenant()
+def test_stores_form_shows_field_errors_then_creates(browser, make_tenant, make_member):
+    tenant = make_tenant()
     user, password = make_member(tenant, "tenant_admin")
     browser.sign_in(user.email, password)
     browser.get("/console/tenancy/stores")
@@ -144,9 +143,9 @@ def test_stores_form_shows_field_errors_then_creates(browser, id_make_tenant, ma
 
 
 def test_an_invitation_is_accepted_from_its_page(
-    browser, other_browser, id_runtime, id_make_tenant, make_member
+    browser, other_browser, runtime, make_tenant, make_member
 ):
-    tenant = id_make_tenant("Invite Co")
+    tenant = make_tenant("Invite Co")
     admin, password = make_member(tenant, "tenant_admin")
     browser.sign_in(admin.email, password)
     browser.get("/console/tenancy/members")
@@ -177,8 +176,8 @@ def test_an_invitation_is_accepted_from_its_page(
     assert reused.status_code == 422 and "already used" in reused.text
 
 
-def test_an_access_token_is_shown_once(browser, id_make_tenant, make_member):
-    user, password = make_member(id_make_tenant(), "tenant_admin")
+def test_an_access_token_is_shown_once(browser, make_tenant, make_member):
+    user, password = make_member(make_tenant(), "tenant_admin")
     browser.sign_in(user.email, password)
     browser.get("/console/auth/tokens")
 
@@ -201,10 +200,10 @@ def test_an_access_token_is_shown_once(browser, id_make_tenant, make_member):
 
 
 def test_operators_switch_modules_per_tenant_and_see_why_one_is_refused(
-    browser, id_runtime, id_make_tenant, make_user
+    browser, runtime, make_tenant, make_user
 ):
-    tenant = id_make_tenant("Switch Co")
-    switch_module(id_runtime, tenant, "billing", on=True)
+    tenant = make_tenant("Switch Co")
+    switch_module(runtime, tenant, "billing", on=True)
     operator, password = make_user(superadmin=True)
     browser.sign_in(operator.email, password)
     page = f"/console/platform/tenancy/tenants/{tenant.tenant_id}"
@@ -217,8 +216,8 @@ def test_operators_switch_modules_per_tenant_and_see_why_one_is_refused(
     assert browser.post(f"{page}/modules/billing", {"enable": "false"}).status_code == 303
     assert browser.post(f"{page}/modules/credits", {"enable": "false"}).status_code == 303
     assert "credits disabled for Switch Co." in browser.get(page).text
-    with id_runtime.database.unit_of_work() as session:
-        assert not id_runtime.modules.is_enabled(
+    with runtime.database.unit_of_work() as session:
+        assert not runtime.modules.is_enabled(
             session, "credits", platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
         )
 
@@ -241,10 +240,10 @@ def test_operators_reach_every_platform_page_by_the_menu(browser, make_user):
     assert browser.get("/console/platform/tasks?state=bogus").status_code == 422
 
 
-def test_task_runs_show_state_and_error(browser, id_runtime, make_user):
+def test_task_runs_show_state_and_error(browser, runtime, make_user):
     from orion.kernel.runtime.models import TaskRun
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         session.add(
             TaskRun(
                 task_id="t-1",
@@ -259,12 +258,12 @@ def test_task_runs_show_state_and_error(browser, id_runtime, make_user):
     assert "email.send_message" in page and "550 mailbox unavailable" in page
 
 
-def test_password_reset_from_the_console(browser, id_make_tenant, make_member, id_runtime):
-    user, _ = make_member(id_make_tenant(), "tenant_admin")
+def test_password_reset_from_the_console(browser, make_tenant, make_member, runtime):
+    user, _ = make_member(make_tenant(), "tenant_admin")
     browser.get("/console/password-reset")
     asked = browser.post("/console/password-reset/request", {"email": user.email})
     assert asked.status_code == 200 and "on its way" in asked.text
-    with platform_session(id_runtime) as session:
+    with platform_session(runtime) as session:
         events = session.scalars(
             select(OutboxEvent).where(OutboxEvent.name == "auth.password_reset_requested")
         ).all()
@@ -284,8 +283,8 @@ def test_password_reset_from_the_console(browser, id_make_tenant, make_member, i
     assert bogus.status_code in (400, 404, 410) and "token" in bogus.text
 
 
-def test_a_console_page_never_answers_a_500_on_bad_input(browser, id_make_tenant, make_member):
-    user, password = make_member(id_make_tenant(), "tenant_admin")
+def test_a_console_page_never_answers_a_500_on_bad_input(browser, make_tenant, make_member):
+    user, password = make_member(make_tenant(), "tenant_admin")
     browser.sign_in(user.email, password)
     for path in ("/console/tenancy/members/not-a-uuid/remove", "/console/auth/tokens/x/revoke"):
         assert browser.post(path).status_code == 422
@@ -295,14 +294,12 @@ def test_a_console_page_never_answers_a_500_on_bad_input(browser, id_make_tenant
     )
 
 
-def test_a_member_of_two_tenants_chooses_where_to_work(
-    browser, id_make_tenant, make_member, id_runtime
-):
-    from orion.modules.tenancy import service as tenancy_service
+def test_a_member_of_two_tenants_chooses_where_to_work(browser, make_tenant, make_member, runtime):
+    from orion.modules.tenancy import services as tenancy_service
 
-    first, second = id_make_tenant("First Co"), id_make_tenant("Second Co")
+    first, second = make_tenant("First Co"), make_tenant("Second Co")
     user, password = make_member(first, "tenant_admin")
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         tenancy_service.add_member(session, second, user_id=user.id, role="staff")
     browser.sign_in(user.email, password)
     assert 'id="tenant-name">First Co<' in browser.get("/console/tenancy/stores").text
@@ -314,18 +311,18 @@ def test_a_member_of_two_tenants_chooses_where_to_work(
     assert "Second Co" in browser.get("/console/tenancy/").text
     assert browser.get("/console/tenancy/members").status_code == 403  # staff there
 
-    stranger = id_make_tenant("Not Mine")
+    stranger = make_tenant("Not Mine")
     refused = browser.post("/console/tenants/choose", {"tenant_id": str(stranger.tenant_id)})
     assert refused.status_code == 404
 
 
-def test_operators_find_any_tenants_store(browser, id_make_tenant, make_user, id_runtime):
+def test_operators_find_any_tenants_store(browser, make_tenant, make_user, runtime):
     from orion.kernel.data.tenancy import set_tenant
-    from orion.modules.tenancy import service as tenancy_service
+    from orion.modules.tenancy import services as tenancy_service
     from orion.modules.tenancy.schemas import StoreCreate
 
-    tenant = id_make_tenant("Lighthouse Ltd")
-    with id_runtime.database.unit_of_work() as session:
+    tenant = make_tenant("Lighthouse Ltd")
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         tenancy_service.create_store(
             session, tenant, data=StoreCreate(name="Pier shop", code="pier")
@@ -338,10 +335,10 @@ def test_operators_find_any_tenants_store(browser, id_make_tenant, make_user, id
 
 
 def test_provider_keys_are_typed_in_and_shown_masked(
-    browser, other_browser, id_runtime, id_make_tenant, make_member, make_user
+    browser, other_browser, runtime, make_tenant, make_member, make_user
 ):
-    tenant = id_make_tenant()
-    switch_module(id_runtime, tenant, "api_keys", on=True)
+    tenant = make_tenant()
+    switch_module(runtime, tenant, "api_keys", on=True)
     admin, password = make_member(tenant, "tenant_admin")
     browser.sign_in(admin.email, password)
     assert "/console/api_keys/" in browser.menu()

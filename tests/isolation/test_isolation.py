@@ -170,15 +170,15 @@ def factory(name: str) -> Callable[[Callable[[World], str]], Callable[[World], s
 
 
 @pytest.fixture
-def world(id_client, id_runtime, make_user, id_make_tenant, make_member, login) -> World:  # type: ignore[no-untyped-def]
+def world(client, runtime, make_user, make_tenant, make_member, login) -> World:  # type: ignore[no-untyped-def]
     from orion.kernel.runtime.activation import ModuleScope, optional_modules
 
-    tenant_a, tenant_b = id_make_tenant("Isolation A"), id_make_tenant("Isolation B")
-    with id_runtime.database.unit_of_work() as session:
+    tenant_a, tenant_b = make_tenant("Isolation A"), make_tenant("Isolation B")
+    with runtime.database.unit_of_work() as session:
         for tenant in (tenant_a, tenant_b):
-            for definition in optional_modules(id_runtime.registry):
+            for definition in optional_modules(runtime.registry):
                 scope = ModuleScope(tenant.platform_id, tenant.tenant_id)
-                id_runtime.modules.enable(session, definition.code, scope=scope)
+                runtime.modules.enable(session, definition.code, scope=scope)
     admin_a, password = make_member(tenant_a, "tenant_admin")
     admin_b, password_b = make_member(tenant_b, "tenant_admin")
     plain_user, password_u = make_member(tenant_a, "user")
@@ -187,8 +187,8 @@ def world(id_client, id_runtime, make_user, id_make_tenant, make_member, login) 
         b_headers=login(admin_b.email, password_b, tenant_b.tenant_id),
         user_headers=login(plain_user.email, password_u, tenant_a.tenant_id),
     )
-    built.client = id_client  # type: ignore[attr-defined]
-    built.runtime = id_runtime  # type: ignore[attr-defined]
+    built.client = client  # type: ignore[attr-defined]
+    built.runtime = runtime  # type: ignore[attr-defined]
     built.a_ids.update(
         tenant_id=str(tenant_a.tenant_id),
         platform_id=str(tenant_a.platform_id),
@@ -241,7 +241,7 @@ def _token(world: World) -> str:
 
 @factory("message_id")
 def _message(world: World) -> str:
-    from orion.modules.email import service as email
+    from orion.modules.email import services as email
 
     runtime = world.runtime  # type: ignore[attr-defined]
     with runtime.database.unit_of_work() as session:
@@ -257,7 +257,7 @@ def _message(world: World) -> str:
 def _tenant_a_credits(world: World, amount: int = 1000):  # type: ignore[no-untyped-def]
     """A unit of work acting for tenant A, with `amount` credits granted first."""
     from orion.kernel.data.tenancy import TenantContext, set_tenant
-    from orion.modules.credits import service as credits
+    from orion.modules.credits import services as credits
 
     runtime = world.runtime  # type: ignore[attr-defined]
     tenant = TenantContext(
@@ -295,7 +295,7 @@ def _credit_hold(world: World) -> str:
 
 @factory("plan_id")
 def _plan(world: World) -> str:
-    from orion.modules.billing import service as billing
+    from orion.modules.billing import services as billing
     from orion.modules.billing.schemas import SubscriptionPlanCreate
 
     runtime = world.runtime  # type: ignore[attr-defined]

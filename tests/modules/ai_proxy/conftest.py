@@ -26,9 +26,9 @@ from orion.modules.ai_proxy.models import AiUsage
 from orion.modules.ai_proxy.schemas import AiModelCreate
 from orion.modules.api_keys import service as api_keys
 from orion.modules.api_keys.schemas import AdminApiKeyCreate, TenantApiKeyCreate
-from orion.modules.credits import service as credits
+from orion.modules.credits import services as credits
 from orion.modules.credits.models import CreditHold
-from orion.modules.tenancy import service as tenancy
+from orion.modules.tenancy import services as tenancy
 from orion.modules.tenancy.schemas import PlatformCreate, TenantCreate
 from tests.modules.ai_proxy.upstream import Upstream, upstream  # noqa: F401  (a fixture)
 
@@ -140,27 +140,27 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway(id_runtime: Runtime, id_client: TestClient, upstream: Upstream, login, make_member):  # noqa: F811
+def gateway(runtime: Runtime, client: TestClient, upstream: Upstream, login, make_member):  # noqa: F811
     upstream.reset()
     code = f"ai{uuid.uuid4().hex[:8]}"
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         platform = tenancy.create_platform(session, data=PlatformCreate(code=code, name=code))
         made = tenancy.create_tenant(session, platform.id, data=TenantCreate(name=f"AI {code}"))
         tenant = TenantContext(made.id, platform.id)
-        id_runtime.modules.enable(
+        runtime.modules.enable(
             session, "ai_proxy", scope=ModuleScope(platform.id, tenant.tenant_id)
         )
     user, password = make_member(tenant, "tenant_admin")
     headers = login(user.email, password, tenant_id=tenant.tenant_id)
-    created = id_client.post(
+    created = client.post(
         "/api/v1/auth/tokens",
         json={"name": "app", "scopes": ["ai_proxy.use", "ai_proxy.read"]},
         headers=headers,
     )
     assert created.status_code == 201, created.text
     return Gateway(
-        runtime=id_runtime,
-        client=id_client,
+        runtime=runtime,
+        client=client,
         upstream=upstream,
         platform_id=platform.id,
         tenant=tenant,
@@ -190,7 +190,7 @@ def served(
 
 
 @pytest.fixture(scope="module")
-def live_url(id_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Orion on a real socket: streamed calls and disconnects."""
-    with served(id_app) as (url, _, _):
+    with served(app) as (url, _, _):
         yield url

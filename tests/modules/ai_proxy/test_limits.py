@@ -120,13 +120,13 @@ def test_a_client_that_leaves_mid_stream_is_billed_for_what_the_provider_produce
     assert gateway.balance() == 77 and gateway.ledger_is_exact()
 
 
-def test_a_server_stopping_finishes_and_bills_the_streams_it_is_still_reading(gateway, id_runtime):
+def test_a_server_stopping_finishes_and_bills_the_streams_it_is_still_reading(gateway, runtime):
     from orion.app import create_app
 
     gateway.model("chat-slow")  # 0.2 s between words: two seconds for the answer
     gateway.tenant_key()
     gateway.fund(100)
-    app = create_app(runtime=id_runtime, embedded_worker=False)
+    app = create_app(runtime=runtime, embedded_worker=False)
     body = {"model": "chat-slow", "messages": MESSAGES, "max_tokens": 10, "stream": True}
     with served(app, lifespan="on") as (url, server, thread):
         with (
@@ -200,12 +200,12 @@ def test_concurrent_calls_never_overdraw_the_balance(gateway, live_url):
     assert all(h.state == "settled" for h in gateway.holds())
 
 
-def test_with_redis_every_process_counts_in_the_same_window(id_runtime):
+def test_with_redis_every_process_counts_in_the_same_window(runtime):
     """Two limiters share nothing but the broker's Redis, as two processes would."""
-    url = id_runtime.settings.broker_url or ""
+    url = runtime.settings.broker_url or ""
     if not url.startswith("redis"):
         pytest.skip("needs a Redis broker (ORION_TEST_BROKER_URL)")
-    prefix = id_runtime.settings.broker_key_prefix
+    prefix = runtime.settings.broker_key_prefix
     one, other = RateLimiter(url, prefix=prefix), RateLimiter(url, prefix=prefix)
     limits = Limits(
         requests_per_minute=2,

@@ -249,11 +249,11 @@ def test_a_malformed_request_names_the_field_and_touches_nothing(gateway):
     assert gateway.upstream.calls() == [] and gateway.holds() == []
 
 
-def test_the_gateway_is_off_for_a_tenant_without_the_module(gateway, id_runtime):
+def test_the_gateway_is_off_for_a_tenant_without_the_module(gateway, runtime):
     from orion.kernel.runtime.activation import ModuleScope
 
-    with id_runtime.database.unit_of_work() as session:
-        id_runtime.modules.disable(
+    with runtime.database.unit_of_work() as session:
+        runtime.modules.disable(
             session,
             "ai_proxy",
             scope=ModuleScope(gateway.platform_id, gateway.tenant.tenant_id),

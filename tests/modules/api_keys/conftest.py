@@ -61,9 +61,9 @@ def enable(runtime: Runtime, tenant: TenantContext) -> None:
 
 
 @pytest.fixture
-def tenant(id_runtime: Runtime, id_make_tenant) -> TenantContext:  # type: ignore[no-untyped-def]
-    made = id_make_tenant()
-    enable(id_runtime, made)
+def tenant(runtime: Runtime, make_tenant) -> TenantContext:  # type: ignore[no-untyped-def]
+    made = make_tenant()
+    enable(runtime, made)
     return made
 
 

@@ -29,8 +29,8 @@ def stored(runtime, key_id):  # type: ignore[no-untyped-def]
         return session.scalar(select(TenantApiKey).where(TenantApiKey.id == key_id))
 
 
-def test_a_key_is_stored_sealed_and_answered_masked(id_runtime, id_client, admin_headers):
-    created = id_client.post(
+def test_a_key_is_stored_sealed_and_answered_masked(runtime, client, admin_headers):
+    created = client.post(
         KEYS,
         json={"provider": "openai", "name": "main", "api_key": GOOD_KEY},
         headers=admin_headers,
@@ -39,17 +39,17 @@ def test_a_key_is_stored_sealed_and_answered_masked(id_runtime, id_client, admin
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["masked_key"] == "****abcd" and GOOD_KEY not in created.text
-    row = stored(id_runtime, uuid.UUID(body["id"]))
+    row = stored(runtime, uuid.UUID(body["id"]))
     assert GOOD_KEY not in row.key_encrypted and row.key_last4 == "abcd"
-    listed = id_client.get(KEYS, headers=admin_headers)
+    listed = client.get(KEYS, headers=admin_headers)
     assert [k["masked_key"] for k in listed.json()["data"]] == ["****abcd"]
     assert GOOD_KEY not in listed.text
 
 
 def test_a_key_is_checked_with_the_provider_when_asked(
-    id_runtime, id_client, admin_headers, provider_url
+    runtime, client, admin_headers, provider_url
 ):
-    good = id_client.post(
+    good = client.post(
         KEYS,
         json={
             "provider": "openai_compatible",
@@ -63,7 +63,7 @@ def test_a_key_is_checked_with_the_provider_when_asked(
     assert good.status_code == 201, good.text
     assert good.json()["last_validated_at"] is not None
 
-    refused = id_client.post(
+    refused = client.post(
         KEYS,
         json={
             "provider": "openai_compatible",
@@ -76,9 +76,9 @@ def test_a_key_is_checked_with_the_provider_when_asked(
     )
     assert refused.status_code == 422 and refused.json()["code"] == "api_key_rejected"
     assert refused.json()["errors"][0]["field"] == "api_key"
-    assert len(id_client.get(KEYS, headers=admin_headers).json()["data"]) == 1
+    assert len(client.get(KEYS, headers=admin_headers).json()["data"]) == 1
 
-    nowhere = id_client.post(
+    nowhere = client.post(
         KEYS,
         json={
             "provider": "anthropic",
@@ -100,36 +100,36 @@ def test_a_key_is_checked_with_the_provider_when_asked(
         ({"provider": "openai", "api_key": GOOD_KEY, "base_url": "not a url"}, "base_url"),
     ],
 )
-def test_bad_input_names_the_field(id_client, admin_headers, body, field):
-    response = id_client.post(KEYS, json=body, headers=admin_headers)
+def test_bad_input_names_the_field(client, admin_headers, body, field):
+    response = client.post(KEYS, json=body, headers=admin_headers)
     assert response.status_code == 422
     assert any(field in error["field"] for error in response.json()["errors"]), response.text
 
 
-def test_one_name_per_provider(id_client, admin_headers):
+def test_one_name_per_provider(client, admin_headers):
     body = {"provider": "openai", "name": "main", "api_key": GOOD_KEY}
-    assert id_client.post(KEYS, json=body, headers=admin_headers).status_code == 201
-    again = id_client.post(KEYS, json=body, headers=admin_headers)
+    assert client.post(KEYS, json=body, headers=admin_headers).status_code == 201
+    again = client.post(KEYS, json=body, headers=admin_headers)
     assert again.status_code == 409 and again.json()["code"] == "api_key_name_taken"
 
 
-def test_staff_cannot_see_or_store_keys(id_client, tenant, make_member, login):
+def test_staff_cannot_see_or_store_keys(client, tenant, make_member, login):
     user, password = make_member(tenant, "staff")
     staff = login(user.email, password, tenant_id=tenant.tenant_id)
-    assert id_client.get(KEYS, headers=staff).status_code == 403
+    assert client.get(KEYS, headers=staff).status_code == 403
 
 
-def test_the_tenants_own_key_comes_first_then_the_platforms(id_runtime, id_make_tenant):
-    tenant = id_make_tenant()
-    enable(id_runtime, tenant)
-    with id_runtime.database.unit_of_work() as session:
+def test_the_tenants_own_key_comes_first_then_the_platforms(runtime, make_tenant):
+    tenant = make_tenant()
+    enable(runtime, tenant)
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         with pytest.raises(OrionError) as nothing:
             service.resolve_key(session, tenant, "anthropic")
     assert nothing.value.code == "no_provider_key"
 
     platform_key = f"sk-platform-{uuid.uuid4().hex[:8]}pppp"
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         shared = service.create_admin_key(
             session,
             tenant.platform_id,
@@ -139,13 +139,13 @@ def test_the_tenants_own_key_comes_first_then_the_platforms(id_runtime, id_make_
                 api_key=SecretStr(platform_key),
             ),
         )
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         resolved = service.resolve_key(session, tenant, "anthropic")
     assert (resolved.source, resolved.api_key.get_secret_value()) == ("platform", platform_key)
     assert resolved.base_url == "https://api.anthropic.com/v1"
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         from orion.modules.api_keys.schemas import TenantApiKeyCreate
 
@@ -154,28 +154,26 @@ def test_the_tenants_own_key_comes_first_then_the_platforms(id_runtime, id_make_
             tenant,
             data=TenantApiKeyCreate(provider="anthropic", api_key=SecretStr(GOOD_KEY)),
         )
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         resolved = service.resolve_key(session, tenant, "anthropic")
     assert (resolved.source, resolved.key_id) == ("tenant", own.id)
-    assert stored(id_runtime, own.id).last_used_at is not None
+    assert stored(runtime, own.id).last_used_at is not None
 
-    with id_runtime.database.unit_of_work() as session:  # the platform stops sharing it
+    with runtime.database.unit_of_work() as session:  # the platform stops sharing it
         shared_row = session.get(AdminApiKey, shared.id)
         shared_row.allow_tenants = False
         set_tenant(session, tenant)
         service.delete_tenant_key(session, tenant, own.id)
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         with pytest.raises(OrionError):
             service.resolve_key(session, tenant, "anthropic")
 
 
-def test_operators_see_every_tenants_keys_masked(
-    id_client, admin_headers, tenant, operator_headers
-):
-    id_client.post(KEYS, json={"provider": "openai", "api_key": GOOD_KEY}, headers=admin_headers)
-    seen = id_client.get(
+def test_operators_see_every_tenants_keys_masked(client, admin_headers, tenant, operator_headers):
+    client.post(KEYS, json={"provider": "openai", "api_key": GOOD_KEY}, headers=admin_headers)
+    seen = client.get(
         "/api/v1/admin/api_keys/tenant-keys",
         params={"tenant_id": str(tenant.tenant_id)},
         headers=operator_headers,
@@ -188,27 +186,27 @@ def test_operators_see_every_tenants_keys_masked(
 
 
 def test_rotation_reseals_every_key_with_the_newest_key(
-    id_runtime, id_client, admin_headers, monkeypatch
+    runtime, client, admin_headers, monkeypatch
 ):
-    created = id_client.post(
+    created = client.post(
         KEYS, json={"provider": "openai", "api_key": GOOD_KEY}, headers=admin_headers
     ).json()
-    before = stored(id_runtime, uuid.UUID(created["id"])).key_encrypted
-    current, new_key = _current_keys(id_runtime), Fernet.generate_key().decode()
+    before = stored(runtime, uuid.UUID(created["id"])).key_encrypted
+    current, new_key = _current_keys(runtime), Fernet.generate_key().decode()
 
     def use(*keys: SecretStr) -> None:
-        monkeypatch.setattr(id_runtime.settings, "encryption_keys", list(keys))
-        monkeypatch.setitem(id_runtime.__dict__, "secrets", SecretBox(id_runtime.settings))
+        monkeypatch.setattr(runtime.settings, "encryption_keys", list(keys))
+        monkeypatch.setitem(runtime.__dict__, "secrets", SecretBox(runtime.settings))
 
     use(SecretStr(new_key), *current)  # the new key seals, the old ones still open
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         assert service.rotate_secrets(session) >= 1
-    after = stored(id_runtime, uuid.UUID(created["id"])).key_encrypted
+    after = stored(runtime, uuid.UUID(created["id"])).key_encrypted
     assert after != before
     assert Fernet(new_key).decrypt(after.encode()).decode() == GOOD_KEY
 
     use(*current, SecretStr(new_key))  # back to the suite's key, the same way
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         service.rotate_secrets(session)
 
 

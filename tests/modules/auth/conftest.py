@@ -2,13 +2,7 @@ import pytest
 
 
 @pytest.fixture
-def make_tenant(id_make_tenant):  # type: ignore[no-untyped-def]
-    """Tenants made through the tenancy module (not the kernel's testkit directory)."""
-    return id_make_tenant
-
-
-@pytest.fixture
-def client_at(id_app):  # type: ignore[no-untyped-def]
+def client_at(app):  # type: ignore[no-untyped-def]
     """A client calling from an address of its own (failed sign-ins count per address)."""
     import itertools
     import uuid
@@ -21,7 +15,7 @@ def client_at(id_app):  # type: ignore[no-untyped-def]
 
     def make(address: str | None = None) -> TestClient:
         address = address or f"198.51.{run}.{next(numbers)}"
-        client = TestClient(id_app, raise_server_exceptions=False, client=(address, 50000))
+        client = TestClient(app, raise_server_exceptions=False, client=(address, 50000))
         clients.append(client)
         return client
 
@@ -31,17 +25,17 @@ def client_at(id_app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def admin_headers(id_runtime, id_app):  # type: ignore[no-untyped-def]
+def admin_headers(runtime, app):  # type: ignore[no-untyped-def]
     """A platform operator's headers, signed in once for these tests (hashing is slow)."""
     from fastapi.testclient import TestClient
 
-    from orion.modules.auth import service
-    from tests.identity_fixtures import PASSWORD, unique_email
+    from orion.modules.auth import services
+    from tests.helpers import PASSWORD, unique_email
 
     email = unique_email("operator")
-    with id_runtime.database.unit_of_work() as session:
-        service.create_user(session, email=email, password=PASSWORD, is_superadmin=True)
-    with TestClient(id_app, raise_server_exceptions=False) as client:
+    with runtime.database.unit_of_work() as session:
+        services.create_user(session, email=email, password=PASSWORD, is_superadmin=True)
+    with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post(
             "/api/v1/public/auth/login", data={"username": email, "password": PASSWORD}
         )

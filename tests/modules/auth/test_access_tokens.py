@@ -36,10 +36,10 @@ def create_token(client, headers, **body):
     return client.post(TOKENS, json=body, headers=headers)
 
 
-def test_the_token_is_shown_once_and_stored_only_as_a_hash(id_client, id_runtime, admin_of):
+def test_the_token_is_shown_once_and_stored_only_as_a_hash(client, runtime, admin_of):
     tenant, user, headers = admin_of()
 
-    created = create_token(id_client, headers, name="deploy bot", scopes=[MANAGE, MANAGE])
+    created = create_token(client, headers, name="deploy bot", scopes=[MANAGE, MANAGE])
 
     assert created.status_code == 201, created.text
     body = created.json()
@@ -48,13 +48,13 @@ def test_the_token_is_shown_once_and_stored_only_as_a_hash(id_client, id_runtime
     assert body["prefix"] == token[:8]
     assert body["scopes"] == [MANAGE]
     assert body["tenant_id"] == str(tenant.tenant_id)
-    row = access_token_row(id_runtime, body["id"])
+    row = access_token_row(runtime, body["id"])
     assert row.token_hash == hash_token(token)
     stored = {
         column.key: getattr(row, column.key) for column in inspect(AccessToken).mapper.column_attrs
     }
     assert all(token not in str(value) for value in stored.values())
-    listed = id_client.get(TOKENS, headers=headers).json()
+    listed = client.get(TOKENS, headers=headers).json()
     assert listed["count"] == 1
     assert listed["data"][0]["prefix"] == token[:8]
     assert "token" not in listed["data"][0]
@@ -62,63 +62,63 @@ def test_the_token_is_shown_once_and_stored_only_as_a_hash(id_client, id_runtime
     assert user.id == row.user_id
 
 
-def test_an_access_token_signs_in_and_its_last_use_is_tracked(id_client, id_runtime, admin_of):
+def test_an_access_token_signs_in_and_its_last_use_is_tracked(client, runtime, admin_of):
     tenant, _, headers = admin_of()
-    created = create_token(id_client, headers).json()
-    assert access_token_row(id_runtime, created["id"]).last_used_at is None
+    created = create_token(client, headers).json()
+    assert access_token_row(runtime, created["id"]).last_used_at is None
 
-    me = id_client.get(ME, headers=bearer(created["token"]))
+    me = client.get(ME, headers=bearer(created["token"]))
 
     assert me.status_code == 200, me.text
     assert me.json()["tenant_id"] == str(tenant.tenant_id)
     assert me.json()["scopes"] == [MANAGE]
     assert me.json()["permissions"] == [MANAGE]
-    first_use = access_token_row(id_runtime, created["id"]).last_used_at
+    first_use = access_token_row(runtime, created["id"]).last_used_at
     assert first_use is not None
     # Recorded at most once a minute...
-    id_client.get(ME, headers=bearer(created["token"]))
-    assert access_token_row(id_runtime, created["id"]).last_used_at == first_use
+    client.get(ME, headers=bearer(created["token"]))
+    assert access_token_row(runtime, created["id"]).last_used_at == first_use
     # ...and again once that minute has passed.
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         session.execute(
             update(AccessToken)
             .where(AccessToken.id == uuid.UUID(created["id"]))
             .values(last_used_at=utcnow() - timedelta(minutes=2))
             .execution_options(all_tenants=True)
         )
-    id_client.get(ME, headers=bearer(created["token"]))
-    assert access_token_row(id_runtime, created["id"]).last_used_at > first_use
+    client.get(ME, headers=bearer(created["token"]))
+    assert access_token_row(runtime, created["id"]).last_used_at > first_use
 
 
-def test_scopes_limit_what_a_token_may_do(id_client, admin_of):
+def test_scopes_limit_what_a_token_may_do(client, admin_of):
     _, _, headers = admin_of()
-    reader = create_token(id_client, headers, scopes=["tenancy.read"]).json()["token"]
-    manager = create_token(id_client, headers, scopes=[MANAGE, "tenancy.read"]).json()["token"]
+    reader = create_token(client, headers, scopes=["tenancy.read"]).json()["token"]
+    manager = create_token(client, headers, scopes=[MANAGE, "tenancy.read"]).json()["token"]
 
     # The reader token lacks auth.tokens.manage, which its user has.
-    refused = id_client.get(TOKENS, headers=bearer(reader))
+    refused = client.get(TOKENS, headers=bearer(reader))
     assert refused.status_code == 403
     assert refused.json()["permission"] == MANAGE
-    assert id_client.get(TOKENS, headers=bearer(manager)).status_code == 200
+    assert client.get(TOKENS, headers=bearer(manager)).status_code == 200
     # A token can only hand out what it holds itself.
-    wider = create_token(id_client, bearer(manager), scopes=["tenancy.manage"])
+    wider = create_token(client, bearer(manager), scopes=["tenancy.manage"])
     assert wider.status_code == 422
     assert fields(wider) == {"scopes"}
-    narrower = create_token(id_client, bearer(manager), scopes=["tenancy.read"])
+    narrower = create_token(client, bearer(manager), scopes=["tenancy.read"])
     assert narrower.status_code == 201
     # And it cannot change the account it belongs to.
-    assert id_client.patch(ME, json={"full_name": "x"}, headers=bearer(manager)).status_code == 403
+    assert client.patch(ME, json={"full_name": "x"}, headers=bearer(manager)).status_code == 403
 
 
-def test_scopes_must_be_known_and_held_by_the_user(id_client, make_tenant, make_member, login):
+def test_scopes_must_be_known_and_held_by_the_user(client, make_tenant, make_member, login):
     tenant = make_tenant()
     user, password = make_member(tenant, role="user")
     headers = login(user.email, password, tenant_id=tenant.tenant_id)
 
-    unknown = create_token(id_client, headers, scopes=["nothing.like.this"])
-    not_held = create_token(id_client, headers, scopes=["tenancy.manage"])
-    empty = create_token(id_client, headers, scopes=[])
-    held = create_token(id_client, headers, scopes=["tenancy.read"])
+    unknown = create_token(client, headers, scopes=["nothing.like.this"])
+    not_held = create_token(client, headers, scopes=["tenancy.manage"])
+    empty = create_token(client, headers, scopes=[])
+    held = create_token(client, headers, scopes=["tenancy.read"])
 
     assert unknown.status_code == 422
     assert fields(unknown) == {"scopes"}
@@ -130,16 +130,16 @@ def test_scopes_must_be_known_and_held_by_the_user(id_client, make_tenant, make_
     assert held.status_code == 201
 
 
-def test_revoked_and_expired_tokens_are_401(id_client, id_runtime, admin_of):
+def test_revoked_and_expired_tokens_are_401(client, runtime, admin_of):
     _, _, headers = admin_of()
-    revoked = create_token(id_client, headers).json()
+    revoked = create_token(client, headers).json()
     expiring = create_token(
-        id_client, headers, expires_at=(utcnow() + timedelta(hours=1)).isoformat()
+        client, headers, expires_at=(utcnow() + timedelta(hours=1)).isoformat()
     ).json()
-    assert id_client.get(ME, headers=bearer(revoked["token"])).status_code == 200
+    assert client.get(ME, headers=bearer(revoked["token"])).status_code == 200
 
-    deleted = id_client.delete(f"{TOKENS}/{revoked['id']}", headers=headers)
-    with id_runtime.database.unit_of_work() as session:
+    deleted = client.delete(f"{TOKENS}/{revoked['id']}", headers=headers)
+    with runtime.database.unit_of_work() as session:
         session.execute(
             update(AccessToken)
             .where(AccessToken.id == uuid.UUID(expiring["id"]))
@@ -148,60 +148,60 @@ def test_revoked_and_expired_tokens_are_401(id_client, id_runtime, admin_of):
         )
 
     assert deleted.status_code == 204
-    answer = id_client.get(ME, headers=bearer(revoked["token"]))
+    answer = client.get(ME, headers=bearer(revoked["token"]))
     assert (answer.status_code, answer.json()["code"]) == (401, "token_revoked")
-    answer = id_client.get(ME, headers=bearer(expiring["token"]))
+    answer = client.get(ME, headers=bearer(expiring["token"]))
     assert (answer.status_code, answer.json()["code"]) == (401, "token_expired")
-    assert id_client.get(ME, headers=bearer("orn_not-a-real-token")).status_code == 401
-    assert access_token_row(id_runtime, revoked["id"]).revoked_at is not None
+    assert client.get(ME, headers=bearer("orn_not-a-real-token")).status_code == 401
+    assert access_token_row(runtime, revoked["id"]).revoked_at is not None
 
 
-def test_an_expiry_in_the_past_is_refused(id_client, admin_of):
+def test_an_expiry_in_the_past_is_refused(client, admin_of):
     _, _, headers = admin_of()
 
-    response = create_token(id_client, headers, expires_at="2001-01-01T00:00:00Z")
+    response = create_token(client, headers, expires_at="2001-01-01T00:00:00Z")
 
     assert response.status_code == 422
     assert fields(response) == {"expires_at"}
 
 
-def test_another_tenants_token_is_not_found(id_client, admin_of):
+def test_another_tenants_token_is_not_found(client, admin_of):
     _, _, headers_a = admin_of()
     _, _, headers_b = admin_of()
-    token_a = create_token(id_client, headers_a).json()
+    token_a = create_token(client, headers_a).json()
 
-    assert id_client.delete(f"{TOKENS}/{token_a['id']}", headers=headers_b).status_code == 404
-    assert id_client.get(TOKENS, headers=headers_b).json()["count"] == 0
-    assert id_client.get(ME, headers=bearer(token_a["token"])).status_code == 200
+    assert client.delete(f"{TOKENS}/{token_a['id']}", headers=headers_b).status_code == 404
+    assert client.get(TOKENS, headers=headers_b).json()["count"] == 0
+    assert client.get(ME, headers=bearer(token_a["token"])).status_code == 200
     # A token acts in its own tenant only, whatever tenant the caller names.
     elsewhere = {**bearer(token_a["token"]), "X-Tenant-ID": headers_b["X-Tenant-ID"]}
-    assert id_client.get(ME, headers=elsewhere).status_code == 403
+    assert client.get(ME, headers=elsewhere).status_code == 403
     own = {**bearer(token_a["token"]), "X-Tenant-ID": headers_a["X-Tenant-ID"]}
-    assert id_client.get(ME, headers=own).status_code == 200
+    assert client.get(ME, headers=own).status_code == 200
 
 
 def test_a_token_stops_working_when_its_user_leaves_the_tenant_or_is_deactivated(
-    id_client, id_runtime, make_tenant, make_member, login, admin_headers
+    client, runtime, make_tenant, make_member, login, admin_headers
 ):
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.tenancy import services as tenancy
 
     tenant = make_tenant()
     leaver, password = make_member(tenant, role="staff")
     stayer, stayer_password = make_member(tenant, role="staff")
-    leaving = create_token(id_client, login(leaver.email, password, tenant.tenant_id)).json()
-    staying = create_token(id_client, login(stayer.email, stayer_password, tenant.tenant_id)).json()
-    with id_runtime.database.unit_of_work() as session:
+    leaving = create_token(client, login(leaver.email, password, tenant.tenant_id)).json()
+    staying = create_token(client, login(stayer.email, stayer_password, tenant.tenant_id)).json()
+    with runtime.database.unit_of_work() as session:
         members, _ = tenancy.list_members(session, tenant)
         membership = next(m for m in members if m.user_id == leaver.id)
         tenancy.remove_member(session, tenant, membership.id)
 
-    left = id_client.get(ME, headers=bearer(leaving["token"]))
+    left = client.get(ME, headers=bearer(leaving["token"]))
     assert (left.status_code, left.json()["code"]) == (401, "token_invalid")
 
-    id_client.patch(
+    client.patch(
         f"/api/v1/admin/auth/users/{stayer.id}", json={"is_active": False}, headers=admin_headers
     )
-    disabled = id_client.get(ME, headers=bearer(staying["token"]))
+    disabled = client.get(ME, headers=bearer(staying["token"]))
     assert (disabled.status_code, disabled.json()["code"]) == (401, "account_disabled")
 
 
@@ -209,12 +209,12 @@ def test_a_token_stops_working_when_its_user_leaves_the_tenant_or_is_deactivated
 
 
 def test_a_member_acts_in_their_tenant_with_their_roles_permissions(
-    id_client, make_tenant, make_member, login
+    client, make_tenant, make_member, login
 ):
     tenant = make_tenant()
     user, password = make_member(tenant, role="staff")
 
-    me = id_client.get(ME, headers=login(user.email, password)).json()
+    me = client.get(ME, headers=login(user.email, password)).json()
 
     assert me["tenant_id"] == str(tenant.tenant_id)
     assert me["role"] == "staff"
@@ -224,21 +224,21 @@ def test_a_member_acts_in_their_tenant_with_their_roles_permissions(
 
 
 def test_x_tenant_id_picks_the_tenant_and_refuses_strangers(
-    id_client, id_runtime, make_tenant, make_member, login, admin_headers
+    client, runtime, make_tenant, make_member, login, admin_headers
 ):
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.tenancy import services as tenancy
 
     first, second = make_tenant(), make_tenant()
     user, password = make_member(first, role="staff")
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         tenancy.add_member(session, second, user_id=user.id, role="tenant_admin")
     headers = login(user.email, password)
 
-    default = id_client.get(ME, headers=headers).json()
-    chosen = id_client.get(ME, headers={**headers, "X-Tenant-ID": str(second.tenant_id)}).json()
-    stranger = id_client.get(ME, headers={**headers, "X-Tenant-ID": str(make_tenant().tenant_id)})
-    garbage = id_client.get(ME, headers={**headers, "X-Tenant-ID": "not-a-uuid"})
-    as_operator = id_client.get(
+    default = client.get(ME, headers=headers).json()
+    chosen = client.get(ME, headers={**headers, "X-Tenant-ID": str(second.tenant_id)}).json()
+    stranger = client.get(ME, headers={**headers, "X-Tenant-ID": str(make_tenant().tenant_id)})
+    garbage = client.get(ME, headers={**headers, "X-Tenant-ID": "not-a-uuid"})
+    as_operator = client.get(
         ME, headers={**admin_headers, "X-Tenant-ID": str(first.tenant_id)}
     ).json()
 

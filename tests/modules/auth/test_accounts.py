@@ -6,32 +6,32 @@ import uuid
 
 import pytest
 
-from tests.identity_fixtures import unique_email
+from tests.helpers import unique_email
 from tests.modules.auth.helpers import LOGIN, ME, REGISTER, USERS, fields
 
 SETTING = "/api/v1/admin/core/settings/auth.registration_open"
 
 
 @pytest.fixture
-def registration(id_client, admin_headers):
+def registration(client, admin_headers):
     """Open or close sign-up on the default platform; closed again afterwards."""
 
     def switch(open_: bool) -> None:
-        response = id_client.put(SETTING, json={"value": open_}, headers=admin_headers)
+        response = client.put(SETTING, json={"value": open_}, headers=admin_headers)
         assert response.status_code == 200, response.text
 
     yield switch
-    id_client.delete(SETTING, headers=admin_headers)
+    client.delete(SETTING, headers=admin_headers)
 
 
-def test_sign_up_is_closed_unless_the_platform_opens_it(id_client, registration):
+def test_sign_up_is_closed_unless_the_platform_opens_it(client, registration):
     body = {"email": unique_email(), "password": "Correct-Horse-9", "full_name": "Ada"}
 
-    closed = id_client.post(REGISTER, json=body)
+    closed = client.post(REGISTER, json=body)
     registration(True)
-    opened = id_client.post(REGISTER, json=body)
+    opened = client.post(REGISTER, json=body)
     registration(False)
-    closed_again = id_client.post(REGISTER, json={**body, "email": unique_email()})
+    closed_again = client.post(REGISTER, json={**body, "email": unique_email()})
 
     assert closed.status_code == 403
     assert closed.json()["code"] == "registration_closed"
@@ -40,17 +40,17 @@ def test_sign_up_is_closed_unless_the_platform_opens_it(id_client, registration)
     assert opened.json()["full_name"] == "Ada"
     assert "password" not in opened.text and "hashed_password" not in opened.text
     assert closed_again.status_code == 403
-    login = id_client.post(LOGIN, data={"username": body["email"], "password": body["password"]})
+    login = client.post(LOGIN, data={"username": body["email"], "password": body["password"]})
     assert login.status_code == 200
 
 
-def test_sign_up_refuses_bad_input_with_the_field(id_client, registration, make_user):
+def test_sign_up_refuses_bad_input_with_the_field(client, registration, make_user):
     registration(True)
     taken, _ = make_user()
 
-    weak = id_client.post(REGISTER, json={"email": unique_email(), "password": "abcdefghijk"})
-    malformed = id_client.post(REGISTER, json={"email": "x@", "password": "Correct-Horse-9"})
-    duplicate = id_client.post(
+    weak = client.post(REGISTER, json={"email": unique_email(), "password": "abcdefghijk"})
+    malformed = client.post(REGISTER, json={"email": "x@", "password": "Correct-Horse-9"})
+    duplicate = client.post(
         REGISTER, json={"email": taken.email.upper(), "password": "Correct-Horse-9"}
     )
 
@@ -61,15 +61,15 @@ def test_sign_up_refuses_bad_input_with_the_field(id_client, registration, make_
     assert fields(duplicate) == {"email"}
 
 
-def test_a_user_reads_and_updates_their_own_account(id_client, make_user, login):
+def test_a_user_reads_and_updates_their_own_account(client, make_user, login):
     user, password = make_user()
     headers = login(user.email, password)
 
-    me = id_client.get(ME, headers=headers)
-    renamed = id_client.patch(ME, json={"full_name": "Grace Hopper"}, headers=headers)
-    no_password = id_client.patch(ME, json={"email": unique_email()}, headers=headers)
+    me = client.get(ME, headers=headers)
+    renamed = client.patch(ME, json={"full_name": "Grace Hopper"}, headers=headers)
+    no_password = client.patch(ME, json={"email": unique_email()}, headers=headers)
     new_email = unique_email("moved")
-    moved = id_client.patch(
+    moved = client.patch(
         ME, json={"email": new_email.upper(), "current_password": password}, headers=headers
     )
 
@@ -82,13 +82,13 @@ def test_a_user_reads_and_updates_their_own_account(id_client, make_user, login)
     assert fields(no_password) == {"current_password"}
     assert moved.status_code == 200
     assert moved.json()["email"] == new_email
-    signed_in = id_client.post(LOGIN, data={"username": new_email, "password": password})
+    signed_in = client.post(LOGIN, data={"username": new_email, "password": password})
     assert signed_in.status_code == 200
 
 
-def test_operators_list_create_read_and_change_users(id_client, admin_headers):
+def test_operators_list_create_read_and_change_users(client, admin_headers):
     email = unique_email("created")
-    created = id_client.post(
+    created = client.post(
         USERS,
         json={"email": email, "password": "Correct-Horse-9", "full_name": "New One"},
         headers=admin_headers,
@@ -96,15 +96,15 @@ def test_operators_list_create_read_and_change_users(id_client, admin_headers):
     assert created.status_code == 201, created.text
     user_id = created.json()["id"]
 
-    listed = id_client.get(USERS, params={"q": email, "limit": 5}, headers=admin_headers)
-    page = id_client.get(USERS, params={"limit": 1, "offset": 0}, headers=admin_headers)
-    read = id_client.get(f"{USERS}/{user_id}", headers=admin_headers)
-    promoted = id_client.patch(
+    listed = client.get(USERS, params={"q": email, "limit": 5}, headers=admin_headers)
+    page = client.get(USERS, params={"limit": 1, "offset": 0}, headers=admin_headers)
+    read = client.get(f"{USERS}/{user_id}", headers=admin_headers)
+    promoted = client.patch(
         f"{USERS}/{user_id}",
         json={"is_superadmin": True, "full_name": "Renamed"},
         headers=admin_headers,
     )
-    missing = id_client.get(f"{USERS}/{uuid.uuid4()}", headers=admin_headers)
+    missing = client.get(f"{USERS}/{uuid.uuid4()}", headers=admin_headers)
 
     assert listed.json()["count"] == 1
     assert listed.json()["data"][0]["email"] == email
@@ -115,58 +115,58 @@ def test_operators_list_create_read_and_change_users(id_client, admin_headers):
     assert promoted.json()["full_name"] == "Renamed"
     assert missing.status_code == 404
     assert missing.json()["code"] == "user_not_found"
-    duplicate = id_client.post(
+    duplicate = client.post(
         USERS, json={"email": email, "password": "Correct-Horse-9"}, headers=admin_headers
     )
     assert duplicate.status_code == 409
 
 
-def test_user_administration_is_for_operators_only(id_client, make_user, login):
+def test_user_administration_is_for_operators_only(client, make_user, login):
     user, password = make_user()
     headers = login(user.email, password)
 
-    assert id_client.get(USERS).status_code == 401
-    assert id_client.get(USERS, headers=headers).status_code == 403
+    assert client.get(USERS).status_code == 401
+    assert client.get(USERS, headers=headers).status_code == 403
     assert (
-        id_client.patch(
+        client.patch(
             f"{USERS}/{user.id}", json={"is_superadmin": True}, headers=headers
         ).status_code
         == 403
     )
 
 
-def test_the_last_active_superadmin_cannot_be_demoted(id_runtime):
+def test_the_last_active_superadmin_cannot_be_demoted(runtime):
     from sqlalchemy import update
 
-    from orion.modules.auth import service
+    from orion.modules.auth import services
     from orion.modules.auth.exceptions import LastSuperadmin
     from orion.modules.auth.models import User
     from orion.modules.auth.schemas import UserUpdate
 
-    with id_runtime.database.session() as session:  # rolled back: others stay untouched
+    with runtime.database.session() as session:  # rolled back: others stay untouched
         session.execute(update(User).values(is_superadmin=False))
-        last = service.create_user(
+        last = services.create_user(
             session, email=unique_email("op"), password="Correct-Horse-9", is_superadmin=True
         )
         with pytest.raises(LastSuperadmin):
-            service.update_user(session, last.id, data=UserUpdate(is_active=False))
-        second = service.create_user(
+            services.update_user(session, last.id, data=UserUpdate(is_active=False))
+        second = services.create_user(
             session, email=unique_email("op"), password="Correct-Horse-9", is_superadmin=True
         )
-        assert service.update_user(session, last.id, data=UserUpdate(is_superadmin=False))
+        assert services.update_user(session, last.id, data=UserUpdate(is_superadmin=False))
         with pytest.raises(LastSuperadmin):
-            service.update_user(session, second.id, data=UserUpdate(is_superadmin=False))
+            services.update_user(session, second.id, data=UserUpdate(is_superadmin=False))
         session.rollback()
 
 
-def test_the_user_search_matches_percent_and_underscore_literally(id_client, admin_headers):
+def test_the_user_search_matches_percent_and_underscore_literally(client, admin_headers):
     h = uuid.uuid4().hex[:8]
     people = [
         (f"a_b-{h}@example.com", f"Ada {h} 50% off"),
         (f"axb-{h}@example.com", f"Ada {h} 500 off"),
     ]
     for email, full_name in people:
-        created = id_client.post(
+        created = client.post(
             USERS,
             json={"email": email, "password": "Correct-Horse-9", "full_name": full_name},
             headers=admin_headers,
@@ -174,7 +174,7 @@ def test_the_user_search_matches_percent_and_underscore_literally(id_client, adm
         assert created.status_code == 201, created.text
 
     def found(q: str) -> list[str]:
-        response = id_client.get(USERS, params={"q": q}, headers=admin_headers)
+        response = client.get(USERS, params={"q": q}, headers=admin_headers)
         assert response.status_code == 200, response.text
         return sorted(user["email"] for user in response.json()["data"])
 

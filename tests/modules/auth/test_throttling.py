@@ -23,7 +23,7 @@ def sign_in(client, email, password):
 
 
 @pytest.fixture(scope="module")
-def app_with(id_runtime):
+def app_with(runtime):
     """Clients of an app on the same database with other limits (ORION_MODULES__AUTH__...)."""
     runtimes = []
     deployment = f"orion-test-throttle-{uuid.uuid4().hex[:8]}:"
@@ -32,17 +32,17 @@ def app_with(id_runtime):
         # Each runtime is its own deployment (its own Redis key prefix) unless asked to be
         # another server of one deployment.
         shared = {"broker_key_prefix": deployment} if same_deployment else {}
-        runtime = build_runtime(
+        limited = build_runtime(
             make_settings(
-                id_runtime.settings.database_url,
+                runtime.settings.database_url,
                 extra_modules=[],
                 providers={},
                 modules={"auth": limits},
                 **shared,
             )
         )
-        runtimes.append(runtime)
-        app = create_app(runtime=runtime, embedded_worker=False)
+        runtimes.append(limited)
+        app = create_app(runtime=limited, embedded_worker=False)
 
         def client_at(address: str) -> TestClient:
             return TestClient(app, raise_server_exceptions=False, client=(address, 50000))
@@ -50,13 +50,13 @@ def app_with(id_runtime):
         return client_at
 
     yield make
-    for runtime in runtimes:
-        runtime.close()
+    for limited in runtimes:
+        limited.close()
 
 
-def test_the_store_is_redis_when_the_broker_is(id_runtime):
+def test_the_store_is_redis_when_the_broker_is(runtime):
     expected = RedisStore if BROKER_URL else DatabaseStore
-    assert isinstance(store_for(id_runtime), expected)
+    assert isinstance(store_for(runtime), expected)
 
 
 def test_five_failures_lock_the_account_for_a_while_from_any_address(client_at, make_user):

@@ -26,11 +26,6 @@ ADMIN = "/api/v1/admin/billing"
 WEBHOOK = "/api/v1/public/billing/stripe/webhook"
 
 
-@pytest.fixture
-def make_tenant(id_make_tenant):  # type: ignore[no-untyped-def]
-    return id_make_tenant
-
-
 @pytest.fixture(scope="session")
 def stripe_fake() -> Iterator[FakeStripe]:
     server, fake = stripe_server.start()
@@ -48,7 +43,7 @@ def stripe_api(stripe_fake: FakeStripe) -> Iterator[FakeStripe]:
 
 
 @pytest.fixture(autouse=True)
-def billing_settings(id_runtime: Runtime, stripe_fake: FakeStripe, monkeypatch) -> dict[str, Any]:
+def billing_settings(runtime: Runtime, stripe_fake: FakeStripe, monkeypatch) -> dict[str, Any]:
     """Stripe configured (the loopback server) for every billing test; a test that wants
     billing without Stripe drops the key."""
     values: dict[str, Any] = {
@@ -58,29 +53,27 @@ def billing_settings(id_runtime: Runtime, stripe_fake: FakeStripe, monkeypatch) 
         "stripe_max_retries": 0,
         "stripe_timeout_seconds": 5,
     }
-    monkeypatch.setitem(id_runtime.settings.modules, "billing", values)
+    monkeypatch.setitem(runtime.settings.modules, "billing", values)
     return values
 
 
 @pytest.fixture
-def without_stripe(id_runtime: Runtime, billing_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(
-        id_runtime.settings.modules, "billing", {"stripe_webhook_secret": "whsec_x"}
-    )
+def without_stripe(runtime: Runtime, billing_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(runtime.settings.modules, "billing", {"stripe_webhook_secret": "whsec_x"})
 
 
 @pytest.fixture(scope="session")
-def operator(id_runtime: Runtime) -> dict[str, str]:
-    from orion.modules.auth import service as auth
+def operator(runtime: Runtime) -> dict[str, str]:
+    from orion.modules.auth import services as auth
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         user = auth.create_user(
             session,
             email=f"billing-operator-{uuid.uuid4().hex[:8]}@example.com",
             password="Operator-Pass-1",
             is_superadmin=True,
         )
-    return signed_in(id_runtime, user.id)
+    return signed_in(runtime, user.id)
 
 
 @dataclass
@@ -99,7 +92,7 @@ def enable_billing(runtime: Runtime, tenant: TenantContext) -> None:
 
 
 @pytest.fixture
-def member(id_runtime, make_tenant, make_member) -> Callable[..., Member]:  # type: ignore[no-untyped-def]
+def member(runtime, make_tenant, make_member) -> Callable[..., Member]:  # type: ignore[no-untyped-def]
     """`member(tenant=None, role="tenant_admin", billing=True)`: a signed-in member of a
     new tenant (on the default platform) with billing on."""
 
@@ -108,19 +101,19 @@ def member(id_runtime, make_tenant, make_member) -> Callable[..., Member]:  # ty
     ) -> Member:
         tenant = tenant or make_tenant()
         if billing:
-            enable_billing(id_runtime, tenant)
+            enable_billing(runtime, tenant)
         user, _ = make_member(tenant, role=role)
-        return Member(tenant, user.id, signed_in(id_runtime, user.id, tenant.tenant_id))
+        return Member(tenant, user.id, signed_in(runtime, user.id, tenant.tenant_id))
 
     return make
 
 
 @pytest.fixture
-def make_plan(id_runtime: Runtime):  # type: ignore[no-untyped-def]
+def make_plan(runtime: Runtime):  # type: ignore[no-untyped-def]
     """A plan on a platform of its own (each test its own, so default plans never clash)
     unless `platform_id` is given; returns its public form."""
     from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
-    from orion.modules.billing import service
+    from orion.modules.billing import services
     from orion.modules.billing.schemas import SubscriptionPlanCreate, SubscriptionPlanPublic
 
     def make(platform_id: uuid.UUID = DEFAULT_PLATFORM_ID, **fields: Any) -> SubscriptionPlanPublic:
@@ -136,8 +129,8 @@ def make_plan(id_runtime: Runtime):  # type: ignore[no-untyped-def]
             "stripe_price_id": f"price_{uuid.uuid4().hex[:10]}",
         }
         values.update(fields)
-        with id_runtime.database.unit_of_work() as session:
-            plan = service.create_plan(session, platform_id, data=SubscriptionPlanCreate(**values))
+        with runtime.database.unit_of_work() as session:
+            plan = services.create_plan(session, platform_id, data=SubscriptionPlanCreate(**values))
             return SubscriptionPlanPublic.model_validate(plan)
 
     return make

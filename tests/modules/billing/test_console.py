@@ -17,12 +17,12 @@ PAGE = "/console/billing/"
 
 
 @pytest.fixture
-def admin(id_app, id_runtime, make_tenant, make_member) -> Iterator[tuple[Browser, TenantContext]]:  # type: ignore[no-untyped-def]
+def admin(app, runtime, make_tenant, make_member) -> Iterator[tuple[Browser, TenantContext]]:  # type: ignore[no-untyped-def]
     """A tenant admin signed in to the console of a tenant with billing on."""
     tenant = make_tenant()
-    enable_billing(id_runtime, tenant)
+    enable_billing(runtime, tenant)
     user, password = make_member(tenant, role="tenant_admin")
-    with TestClient(id_app, base_url="https://testserver", raise_server_exceptions=False) as c:
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
         browser = Browser(c)
         browser.sign_in(user.email, password)
         yield browser, tenant
@@ -39,7 +39,7 @@ def customers_of(stripe_api, tenant: TenantContext) -> list[dict]:  # type: igno
 
 
 def test_a_subscribe_stripe_declines_shows_why_and_stores_no_subscription(
-    admin, id_runtime, make_plan, stripe_api
+    admin, runtime, make_plan, stripe_api
 ):
     browser, tenant = admin
     plan = make_plan()
@@ -50,21 +50,21 @@ def test_a_subscribe_stripe_declines_shows_why_and_stores_no_subscription(
 
     assert declined.status_code == 502
     assert "Stripe refused to create a subscription: Your card was declined." in declined.text
-    assert subscriptions(id_runtime, tenant) == []
+    assert subscriptions(runtime, tenant) == []
 
     stripe_api.refuse["/v1/subscriptions"] = 503
     unavailable = browser.post(f"/console/billing/subscribe/{plan.id}")
 
     assert unavailable.status_code == 503
     assert "Stripe failed to create a subscription (503); try again" in unavailable.text
-    assert subscriptions(id_runtime, tenant) == []
+    assert subscriptions(runtime, tenant) == []
     assert "Status <strong>" not in browser.get(PAGE).text  # no subscription shown either
 
     stripe_api.refuse.clear()
     accepted = browser.post(f"/console/billing/subscribe/{plan.id}")
 
     assert accepted.status_code == 303
-    [subscription] = subscriptions(id_runtime, tenant)
+    [subscription] = subscriptions(runtime, tenant)
     assert subscription.status == "active" and subscription.stripe_subscription_id
     # The customer made before the refusals is the one the subscription uses.
     [customer] = customers_of(stripe_api, tenant)
@@ -72,14 +72,14 @@ def test_a_subscribe_stripe_declines_shows_why_and_stores_no_subscription(
 
 
 def test_subscribing_again_when_stripe_declines_leaves_the_ended_subscription_as_it_was(
-    admin, id_runtime, make_plan, stripe_api
+    admin, runtime, make_plan, stripe_api
 ):
     browser, tenant = admin
     plan = make_plan()
     browser.get(PAGE)
     assert browser.post(f"/console/billing/subscribe/{plan.id}").status_code == 303
     assert browser.post("/console/billing/cancel", {"at_period_end": "false"}).status_code == 303
-    [ended] = subscriptions(id_runtime, tenant)
+    [ended] = subscriptions(runtime, tenant)
     assert ended.status == "canceled"
     stripe_api.refuse["/v1/subscriptions"] = 402
 
@@ -87,7 +87,7 @@ def test_subscribing_again_when_stripe_declines_leaves_the_ended_subscription_as
 
     assert declined.status_code == 502
     assert "Your card was declined." in declined.text
-    [after] = subscriptions(id_runtime, tenant)
+    [after] = subscriptions(runtime, tenant)
     assert after.status == "canceled"
     assert after.stripe_subscription_id == ended.stripe_subscription_id
     assert (after.ended_at, after.current_period_start) == (
@@ -97,24 +97,24 @@ def test_subscribing_again_when_stripe_declines_leaves_the_ended_subscription_as
 
 
 def test_a_plan_change_stripe_declines_keeps_the_plan_and_its_period(
-    admin, id_runtime, make_plan, stripe_api
+    admin, runtime, make_plan, stripe_api
 ):
     browser, tenant = admin
     monthly = make_plan(name="Monthly", price_amount=1000)
     yearly = make_plan(name="Yearly", price_amount=10000, interval="year")
     browser.get(PAGE)
     assert browser.post(f"/console/billing/subscribe/{monthly.id}").status_code == 303
-    [before] = subscriptions(id_runtime, tenant)
+    [before] = subscriptions(runtime, tenant)
     stripe_api.refuse["/v1/subscriptions"] = 402
 
     declined = browser.post(f"/console/billing/subscribe/{yearly.id}")
 
     assert declined.status_code == 502
     assert "Stripe refused to change the subscription&#39;s plan" in declined.text
-    [after] = subscriptions(id_runtime, tenant)
+    [after] = subscriptions(runtime, tenant)
     assert after.plan_id == monthly.id
     assert (after.current_period_start, after.current_period_end) == (
         before.current_period_start,
         before.current_period_end,
     )
-    assert stored(id_runtime, Proration, Proration.tenant_id == tenant.tenant_id) == []
+    assert stored(runtime, Proration, Proration.tenant_id == tenant.tenant_id) == []

@@ -24,28 +24,28 @@ def plan_body(**fields):  # type: ignore[no-untyped-def]
     return body
 
 
-def test_an_operator_creates_reads_changes_and_deletes_a_plan(id_client, operator):
-    created = id_client.post(f"{ADMIN}/plans", headers=operator, json=plan_body())
+def test_an_operator_creates_reads_changes_and_deletes_a_plan(client, operator):
+    created = client.post(f"{ADMIN}/plans", headers=operator, json=plan_body())
     assert created.status_code == 201, created.text
     plan = created.json()
     assert plan["currency"] == "EUR" and plan["price_amount"] == 4900
     assert plan["limits"]["orders_per_month"] == 500
     url = f"{ADMIN}/plans/{plan['id']}"
-    assert id_client.get(url, headers=operator).json()["code"] == plan["code"]
+    assert client.get(url, headers=operator).json()["code"] == plan["code"]
 
-    changed = id_client.patch(
+    changed = client.patch(
         url, headers=operator, json={"price_amount": 5900, "limits": {"stores": 5}}
     )
     assert changed.status_code == 200
     assert changed.json()["price_amount"] == 5900 and changed.json()["limits"] == {"stores": 5}
-    listed = id_client.get(f"{ADMIN}/plans", headers=operator, params={"limit": 500}).json()
+    listed = client.get(f"{ADMIN}/plans", headers=operator, params={"limit": 500}).json()
     assert plan["id"] in {row["id"] for row in listed["data"]}
 
-    assert id_client.delete(url, headers=operator).status_code == 204
-    assert id_client.get(url, headers=operator).status_code == 404
+    assert client.delete(url, headers=operator).status_code == 204
+    assert client.get(url, headers=operator).status_code == 404
 
 
-def test_bad_plans_are_refused_with_the_field_named(id_client, id_runtime, operator):
+def test_bad_plans_are_refused_with_the_field_named(client, runtime, operator):
     cases = {
         "price_amount": plan_body(price_amount=-1),
         "currency": plan_body(currency="euro"),
@@ -55,60 +55,56 @@ def test_bad_plans_are_refused_with_the_field_named(id_client, id_runtime, opera
         "included_credits": plan_body(included_credits=1.5),
     }
     for field, body in cases.items():
-        response = id_client.post(f"{ADMIN}/plans", headers=operator, json=body)
+        response = client.post(f"{ADMIN}/plans", headers=operator, json=body)
         assert response.status_code == 422, (field, response.text)
         assert field in {error["field"] for error in response.json()["errors"]}, field
-        assert stored(id_runtime, SubscriptionPlan, SubscriptionPlan.code == body["code"]) == []
+        assert stored(runtime, SubscriptionPlan, SubscriptionPlan.code == body["code"]) == []
     taken = plan_body()
-    assert id_client.post(f"{ADMIN}/plans", headers=operator, json=taken).status_code == 201
-    again = id_client.post(f"{ADMIN}/plans", headers=operator, json=taken)
+    assert client.post(f"{ADMIN}/plans", headers=operator, json=taken).status_code == 201
+    again = client.post(f"{ADMIN}/plans", headers=operator, json=taken)
     assert again.status_code == 409 and again.json()["code"] == "plan_code_taken"
-    missing = id_client.post(
+    missing = client.post(
         f"{ADMIN}/plans",
         headers=operator,
         params={"platform_id": str(uuid.uuid4())},
         json=plan_body(),
     )
     assert missing.status_code == 404
-    null = id_client.patch(f"{ADMIN}/plans/{uuid.uuid4()}", headers=operator, json={"name": "x"})
+    null = client.patch(f"{ADMIN}/plans/{uuid.uuid4()}", headers=operator, json={"name": "x"})
     assert null.status_code == 404
 
 
-def test_a_plan_in_use_is_retired_not_deleted(id_client, operator, member, make_plan):
+def test_a_plan_in_use_is_retired_not_deleted(client, operator, member, make_plan):
     admin = member()
     plan = make_plan()
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
-    refused = id_client.delete(f"{ADMIN}/plans/{plan.id}", headers=operator)
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
+    refused = client.delete(f"{ADMIN}/plans/{plan.id}", headers=operator)
     assert refused.status_code == 409 and refused.json()["code"] == "plan_in_use"
-    retired = id_client.patch(
-        f"{ADMIN}/plans/{plan.id}", headers=operator, json={"is_active": False}
-    )
+    retired = client.patch(f"{ADMIN}/plans/{plan.id}", headers=operator, json={"is_active": False})
     assert retired.status_code == 200
-    offered = id_client.get(f"{API}/plans", headers=admin.headers, params={"limit": 500}).json()
+    offered = client.get(f"{API}/plans", headers=admin.headers, params={"limit": 500}).json()
     assert str(plan.id) not in {row["id"] for row in offered["data"]}
     # Subscribers keep the plan they have.
-    assert id_client.get(f"{API}/subscription", headers=admin.headers).json()["plan_id"] == str(
+    assert client.get(f"{API}/subscription", headers=admin.headers).json()["plan_id"] == str(
         plan.id
     )
 
 
-def test_operators_see_every_tenants_subscription(id_client, operator, member, make_plan):
+def test_operators_see_every_tenants_subscription(client, operator, member, make_plan):
     admin = member()
     plan = make_plan()
-    mine = id_client.post(
+    mine = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     ).json()
-    listed = id_client.get(
+    listed = client.get(
         f"{ADMIN}/subscriptions", headers=operator, params={"plan_id": str(plan.id)}
     ).json()
     assert [row["id"] for row in listed["data"]] == [mine["id"]]
-    one = id_client.get(f"{ADMIN}/subscriptions/{mine['id']}", headers=operator)
+    one = client.get(f"{ADMIN}/subscriptions/{mine['id']}", headers=operator)
     assert one.status_code == 200 and one.json()["tenant_id"] == str(admin.tenant.tenant_id)
 
 
-def test_plan_administration_is_for_operators_only(id_client, member):
+def test_plan_administration_is_for_operators_only(client, member):
     admin = member()
-    assert id_client.get(f"{ADMIN}/plans", headers=admin.headers).status_code == 403
-    assert (
-        id_client.post(f"{ADMIN}/plans", headers=admin.headers, json=plan_body()).status_code == 403
-    )
+    assert client.get(f"{ADMIN}/plans", headers=admin.headers).status_code == 403
+    assert client.post(f"{ADMIN}/plans", headers=admin.headers, json=plan_body()).status_code == 403

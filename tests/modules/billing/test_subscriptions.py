@@ -11,7 +11,7 @@ from orion.kernel.data.db import utcnow
 from orion.kernel.data.tenancy import set_tenant
 from orion.modules.billing.models import Proration, UserSubscription
 from orion.modules.billing.periods import prorate
-from orion.modules.credits import service as credits
+from orion.modules.credits import services as credits
 from tests.modules.billing.conftest import API, stored
 
 
@@ -21,11 +21,11 @@ def balance(runtime, tenant) -> int:  # type: ignore[no-untyped-def]
         return credits.get_balance(session, tenant)
 
 
-def test_a_tenant_sees_the_active_plans_of_its_platform(id_client, member, make_plan):
+def test_a_tenant_sees_the_active_plans_of_its_platform(client, member, make_plan):
     admin = member()
     offered = make_plan(name="Offered")
     retired = make_plan(name="Retired", is_active=False)
-    listed = id_client.get(f"{API}/plans", headers=admin.headers, params={"limit": 500})
+    listed = client.get(f"{API}/plans", headers=admin.headers, params={"limit": 500})
     assert listed.status_code == 200
     ids = {plan["id"] for plan in listed.json()["data"]}
     assert str(offered.id) in ids and str(retired.id) not in ids
@@ -33,11 +33,11 @@ def test_a_tenant_sees_the_active_plans_of_its_platform(id_client, member, make_
 
 @pytest.mark.usefixtures("without_stripe")
 def test_subscribing_starts_a_trial_and_grants_the_included_credits(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
     plan = make_plan(trial_days=14, included_credits=250)
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert response.status_code == 201, response.text
@@ -45,70 +45,70 @@ def test_subscribing_starts_a_trial_and_grants_the_included_credits(
     assert body["status"] == "trialing"
     assert body["user_id"] == str(admin.user_id)
     assert body["trial_end"] == body["current_period_end"]
-    assert balance(id_runtime, admin.tenant) == 250
+    assert balance(runtime, admin.tenant) == 250
 
-    again = id_client.post(
+    again = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert again.status_code == 409 and again.json()["code"] == "already_subscribed"
-    assert balance(id_runtime, admin.tenant) == 250
-    mine = id_client.get(f"{API}/subscription", headers=admin.headers).json()
+    assert balance(runtime, admin.tenant) == 250
+    mine = client.get(f"{API}/subscription", headers=admin.headers).json()
     assert mine["id"] == body["id"]
 
 
-def test_an_unknown_plan_is_a_problem_and_writes_nothing(id_client, id_runtime, member):
+def test_an_unknown_plan_is_a_problem_and_writes_nothing(client, runtime, member):
     admin = member()
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(uuid.uuid4())}
     )
     assert response.status_code == 422
     assert response.json()["code"] == "plan_unavailable"
     assert response.json()["errors"][0]["field"] == "plan_id"
     assert (
-        stored(id_runtime, UserSubscription, UserSubscription.tenant_id == admin.tenant.tenant_id)
+        stored(runtime, UserSubscription, UserSubscription.tenant_id == admin.tenant.tenant_id)
         == []
     )
-    bad = id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": "x"})
+    bad = client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": "x"})
     assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
 
 
-def test_another_platforms_plan_is_not_offered(id_client, id_runtime, member, make_plan):
-    from orion.modules.tenancy import service as tenancy
+def test_another_platforms_plan_is_not_offered(client, runtime, member, make_plan):
+    from orion.modules.tenancy import services as tenancy
     from orion.modules.tenancy.schemas import PlatformCreate
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         other = tenancy.create_platform(
             session, data=PlatformCreate(code=f"p{uuid.uuid4().hex[:8]}", name="Other")
         )
     foreign = make_plan(platform_id=other.id)
     admin = member()
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(foreign.id)}
     )
     assert response.status_code == 422 and response.json()["code"] == "plan_unavailable"
 
 
-def test_a_member_without_billing_permissions_is_refused(id_client, member, make_plan):
+def test_a_member_without_billing_permissions_is_refused(client, member, make_plan):
     user = member(role="user")
     plan = make_plan()
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=user.headers, json={"plan_id": str(plan.id)}
     )
     assert response.status_code == 403
 
 
-def test_billing_routes_answer_a_clear_problem_when_the_module_is_off(id_client, member):
+def test_billing_routes_answer_a_clear_problem_when_the_module_is_off(client, member):
     admin = member(billing=False)
-    response = id_client.get(f"{API}/subscription", headers=admin.headers)
+    response = client.get(f"{API}/subscription", headers=admin.headers)
     assert response.status_code == 403 and response.json()["code"] == "module_not_enabled"
 
 
 def test_subscribing_through_stripe_creates_the_customer_and_subscription_there(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     admin = member()
     plan = make_plan(trial_days=7)
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert response.status_code == 201, response.text
@@ -128,36 +128,36 @@ def test_subscribing_through_stripe_creates_the_customer_and_subscription_there(
 
 
 def test_stripe_refusing_leaves_nothing_half_written(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     admin = member()
     plan = make_plan()
     stripe_api.fail_with = 400
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert response.status_code == 502 and response.json()["code"] == "stripe_refused"
     stripe_api.fail_with = 503
-    response = id_client.post(
+    response = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert response.status_code == 503 and response.json()["code"] == "stripe_unavailable"
     assert (
-        stored(id_runtime, UserSubscription, UserSubscription.tenant_id == admin.tenant.tenant_id)
+        stored(runtime, UserSubscription, UserSubscription.tenant_id == admin.tenant.tenant_id)
         == []
     )
 
 
 def test_an_upgrade_mid_period_charges_the_prorated_difference(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     admin = member()
     basic = make_plan(name="Basic", price_amount=1000)
     pro = make_plan(name="Pro", price_amount=3000)
-    subscribed = id_client.post(
+    subscribed = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(basic.id)}
     ).json()
-    changed = id_client.patch(
+    changed = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(pro.id)}
     )
     assert changed.status_code == 200, changed.text
@@ -170,16 +170,16 @@ def test_an_upgrade_mid_period_charges_the_prorated_difference(
     remote = stripe_api.subscriptions[subscribed["stripe_subscription_id"]]
     assert remote["items"]["data"][0]["price"]["id"] == pro.stripe_price_id
 
-    down = id_client.patch(
+    down = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(basic.id)}
     )
     assert down.status_code == 200
     # Each leg rounds in the customer's favour: at most one minor unit more back.
     assert -2001 <= down.json()["proration"]["amount"] <= -1990
-    rows = stored(id_runtime, Proration, Proration.tenant_id == admin.tenant.tenant_id)
+    rows = stored(runtime, Proration, Proration.tenant_id == admin.tenant.tenant_id)
     assert len(rows) == 2
 
-    same = id_client.patch(
+    same = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(basic.id)}
     )
     assert same.status_code == 409
@@ -197,17 +197,17 @@ def test_proration_is_integer_and_rounded_in_the_customers_favour():
 
 
 @pytest.mark.usefixtures("without_stripe")
-def test_a_downgrade_below_current_use_is_refused_naming_the_limit(id_client, member, make_plan):
+def test_a_downgrade_below_current_use_is_refused_naming_the_limit(client, member, make_plan):
     admin = member()
     big = make_plan(limits={"stores": 5})
     small = make_plan(limits={"stores": 1})
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(big.id)})
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(big.id)})
     for code in ("one", "two"):
-        created = id_client.post(
+        created = client.post(
             "/api/v1/tenancy/stores", headers=admin.headers, json={"name": code, "code": code}
         )
         assert created.status_code == 201, created.text
-    refused = id_client.patch(
+    refused = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(small.id)}
     )
     assert refused.status_code == 409
@@ -215,66 +215,62 @@ def test_a_downgrade_below_current_use_is_refused_naming_the_limit(id_client, me
 
 
 @pytest.mark.usefixtures("without_stripe")
-def test_plans_in_another_currency_cannot_replace_the_subscription(id_client, member, make_plan):
+def test_plans_in_another_currency_cannot_replace_the_subscription(client, member, make_plan):
     admin = member()
     euro = make_plan(currency="EUR")
     dollar = make_plan(currency="usd")
     assert dollar.currency == "USD"
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(euro.id)})
-    refused = id_client.patch(
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(euro.id)})
+    refused = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(dollar.id)}
     )
     assert refused.status_code == 422 and refused.json()["code"] == "currency_mismatch"
 
 
-def test_cancel_at_period_end_then_resume_then_cancel_now(id_client, member, make_plan, stripe_api):
+def test_cancel_at_period_end_then_resume_then_cancel_now(client, member, make_plan, stripe_api):
     admin = member()
     plan = make_plan()
-    subscribed = id_client.post(
+    subscribed = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     ).json()
-    later = id_client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
+    later = client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
     assert later.status_code == 200
     assert later.json()["status"] == "active" and later.json()["cancel_at_period_end"] is True
     assert stripe_api.subscriptions[subscribed["stripe_subscription_id"]]["cancel_at_period_end"]
 
-    resumed = id_client.post(f"{API}/subscription/resume", headers=admin.headers)
+    resumed = client.post(f"{API}/subscription/resume", headers=admin.headers)
     assert resumed.status_code == 200 and resumed.json()["cancel_at_period_end"] is False
 
-    now = id_client.post(
+    now = client.post(
         f"{API}/subscription/cancel", headers=admin.headers, json={"at_period_end": False}
     )
     assert now.status_code == 200
     assert now.json()["status"] == "canceled" and now.json()["ended_at"] is not None
     assert stripe_api.subscriptions[subscribed["stripe_subscription_id"]]["status"] == "canceled"
-    again = id_client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
+    again = client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
     assert again.status_code == 409
 
 
 @pytest.mark.usefixtures("without_stripe")
 def test_subscribing_again_after_cancelling_gives_no_second_trial(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
     plan = make_plan(trial_days=14, included_credits=0)
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
-    id_client.post(
-        f"{API}/subscription/cancel", headers=admin.headers, json={"at_period_end": False}
-    )
-    again = id_client.post(
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
+    client.post(f"{API}/subscription/cancel", headers=admin.headers, json={"at_period_end": False})
+    again = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     )
     assert again.status_code == 201 and again.json()["status"] == "active"
 
 
 def test_checkout_and_payment_method_sessions_come_from_stripe(
-    id_client, member, make_plan, stripe_api
+    client, member, make_plan, stripe_api
 ):
     admin = member()
     plan = make_plan(trial_days=3)
-    checkout = id_client.post(
-        f"{API}/checkout", headers=admin.headers, json={"plan_id": str(plan.id)}
-    )
+    checkout = client.post(f"{API}/checkout", headers=admin.headers, json={"plan_id": str(plan.id)})
     assert checkout.status_code == 200, checkout.text
     assert checkout.json()["url"].startswith("https://checkout.stripe.test/")
     sent = stripe_api.sessions[checkout.json()["id"]]["params"]
@@ -282,39 +278,39 @@ def test_checkout_and_payment_method_sessions_come_from_stripe(
     assert sent["subscription_data"]["metadata"]["tenant_id"] == str(admin.tenant.tenant_id)
     assert sent["line_items"][0]["price"] == plan.stripe_price_id
 
-    no_subscription = id_client.post(f"{API}/payment-method", headers=admin.headers, json={})
+    no_subscription = client.post(f"{API}/payment-method", headers=admin.headers, json={})
     assert no_subscription.status_code == 404
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
-    setup = id_client.post(f"{API}/payment-method", headers=admin.headers, json={})
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)})
+    setup = client.post(f"{API}/payment-method", headers=admin.headers, json={})
     assert setup.status_code == 200 and setup.json()["mode"] == "setup"
 
 
-@pytest.mark.usefixtures("id_worker")
+@pytest.mark.usefixtures("worker")
 def test_deleting_a_tenant_cancels_its_stripe_subscription_and_drops_its_billing_rows(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
-    from orion.modules.tenancy import service as tenancy
+    from orion.modules.tenancy import services as tenancy
     from tests.helpers import wait_for
 
     admin = member()
-    body = id_client.post(
+    body = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(make_plan().id)}
     ).json()
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         tenancy.delete_tenant(session, admin.tenant.tenant_id)
     mine = UserSubscription.tenant_id == admin.tenant.tenant_id
-    assert wait_for(lambda: stored(id_runtime, UserSubscription, mine) == [])
+    assert wait_for(lambda: stored(runtime, UserSubscription, mine) == [])
     assert stripe_api.subscriptions[body["stripe_subscription_id"]]["status"] == "canceled"
 
 
 def test_a_stripe_subscription_awaiting_its_first_payment_is_not_active(
-    id_client, member, make_plan, stripe_api
+    client, member, make_plan, stripe_api
 ):
     admin = member()
     plan = make_plan()
     stripe_api.new_status = "incomplete"
     try:
-        response = id_client.post(
+        response = client.post(
             f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
         )
     finally:
@@ -324,7 +320,7 @@ def test_a_stripe_subscription_awaiting_its_first_payment_is_not_active(
 
 
 def test_two_subscribe_requests_at_once_make_one_subscription_here_and_at_stripe(
-    id_client, member, make_plan, stripe_api
+    client, member, make_plan, stripe_api
 ):
     import threading
 
@@ -335,7 +331,7 @@ def test_two_subscribe_requests_at_once_make_one_subscription_here_and_at_stripe
 
     def subscribe() -> None:
         barrier.wait()
-        response = id_client.post(
+        response = client.post(
             f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
         )
         statuses.append(response.status_code)
@@ -355,14 +351,14 @@ def test_two_subscribe_requests_at_once_make_one_subscription_here_and_at_stripe
 
 
 def test_the_webhook_endpoint_without_a_signing_secret_refuses_everything(
-    id_client, id_runtime, monkeypatch
+    client, runtime, monkeypatch
 ):
     from tests.modules.billing import stripe_server
     from tests.modules.billing.conftest import WEBHOOK
 
-    monkeypatch.setitem(id_runtime.settings.modules, "billing", {})
+    monkeypatch.setitem(runtime.settings.modules, "billing", {})
     payload = b'{"id": "evt_1"}'
-    response = id_client.post(
+    response = client.post(
         WEBHOOK, content=payload, headers={"Stripe-Signature": stripe_server.signature(payload)}
     )
     assert response.status_code == 503 and response.json()["code"] == "stripe_not_configured"
@@ -370,13 +366,13 @@ def test_the_webhook_endpoint_without_a_signing_secret_refuses_everything(
 
 @pytest.mark.usefixtures("without_stripe")
 def test_moving_to_a_yearly_plan_credits_the_month_left_and_starts_a_year(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
     monthly = make_plan(price_amount=1000, included_credits=0)
     yearly = make_plan(price_amount=10000, interval="year", included_credits=0)
-    id_client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(monthly.id)})
-    changed = id_client.patch(
+    client.post(f"{API}/subscription", headers=admin.headers, json={"plan_id": str(monthly.id)})
+    changed = client.patch(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(yearly.id)}
     )
     assert changed.status_code == 200, changed.text

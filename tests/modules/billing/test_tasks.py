@@ -13,11 +13,11 @@ from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.runtime.limits import consume_counter
 from orion.modules.billing.models import StripeEvent, UsageCounter, UserSubscription
 from orion.modules.billing.periods import month_start
-from orion.modules.credits import service as credits
+from orion.modules.credits import services as credits
 from tests.modules.billing import stripe_server
 from tests.modules.billing.conftest import API, change, run_twice, stored
 
-pytestmark = pytest.mark.usefixtures("id_worker")
+pytestmark = pytest.mark.usefixtures("worker")
 
 
 def balance(runtime, tenant) -> int:  # type: ignore[no-untyped-def]
@@ -53,78 +53,78 @@ def count_orders(runtime, tenant, amount: int = 1) -> int | None:  # type: ignor
 
 @pytest.mark.usefixtures("without_stripe")
 def test_reset_period_counters_starts_last_months_counters_again_once(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
-    subscribe(id_client, admin, make_plan(limits={"orders_per_month": 100}))
-    assert count_orders(id_runtime, admin.tenant, 5) == 5
+    subscribe(client, admin, make_plan(limits={"orders_per_month": 100}))
+    assert count_orders(runtime, admin.tenant, 5) == 5
     last_month = month_start(month_start(utcnow()) - timedelta(days=1))
     mine = UsageCounter.tenant_id == admin.tenant.tenant_id
-    change(id_runtime, UsageCounter, mine, period_start=last_month)
+    change(runtime, UsageCounter, mine, period_start=last_month)
 
-    run_twice(id_runtime, "billing.reset_period_counters")
-    counter = stored(id_runtime, UsageCounter, mine)[0]
+    run_twice(runtime, "billing.reset_period_counters")
+    counter = stored(runtime, UsageCounter, mine)[0]
     assert counter.used == 0 and counter.period_start == month_start(utcnow())
-    assert count_orders(id_runtime, admin.tenant, 2) == 2
-    run_twice(id_runtime, "billing.reset_period_counters")
-    assert stored(id_runtime, UsageCounter, mine)[0].used == 2  # this month's: kept
+    assert count_orders(runtime, admin.tenant, 2) == 2
+    run_twice(runtime, "billing.reset_period_counters")
+    assert stored(runtime, UsageCounter, mine)[0].used == 2  # this month's: kept
 
 
 @pytest.mark.usefixtures("without_stripe")
 def test_reset_period_counters_rolls_an_ended_period_and_grants_its_credits_once(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
-    subscribe(id_client, admin, make_plan(included_credits=100))
-    assert balance(id_runtime, admin.tenant) == 100
+    subscribe(client, admin, make_plan(included_credits=100))
+    assert balance(runtime, admin.tenant) == 100
     now = utcnow()
     old_start = now - timedelta(days=40)
     mine = UserSubscription.tenant_id == admin.tenant.tenant_id
     change(
-        id_runtime,
+        runtime,
         UserSubscription,
         mine,
         current_period_start=old_start,
         current_period_end=now - timedelta(days=10),
         credits_granted_for=old_start,
     )
-    run_twice(id_runtime, "billing.reset_period_counters")
-    subscription = subscription_of(id_runtime, admin.tenant)
+    run_twice(runtime, "billing.reset_period_counters")
+    subscription = subscription_of(runtime, admin.tenant)
     assert subscription.current_period_start <= now < subscription.current_period_end
     assert subscription.current_period_start > old_start
-    assert balance(id_runtime, admin.tenant) == 200
-    assert grants(id_runtime, admin.tenant) == 2
+    assert balance(runtime, admin.tenant) == 200
+    assert grants(runtime, admin.tenant) == 2
 
 
 @pytest.mark.usefixtures("without_stripe")
 def test_reset_period_counters_ends_subscriptions_cancelled_at_period_end(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     admin = member()
-    subscribe(id_client, admin, make_plan(included_credits=0))
-    id_client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
+    subscribe(client, admin, make_plan(included_credits=0))
+    client.post(f"{API}/subscription/cancel", headers=admin.headers, json={})
     mine = UserSubscription.tenant_id == admin.tenant.tenant_id
-    change(id_runtime, UserSubscription, mine, current_period_end=utcnow() - timedelta(hours=1))
-    run_twice(id_runtime, "billing.reset_period_counters")
-    subscription = subscription_of(id_runtime, admin.tenant)
+    change(runtime, UserSubscription, mine, current_period_end=utcnow() - timedelta(hours=1))
+    run_twice(runtime, "billing.reset_period_counters")
+    subscription = subscription_of(runtime, admin.tenant)
     assert subscription.status == "canceled" and subscription.ended_at is not None
 
 
 @pytest.mark.usefixtures("without_stripe")
 def test_check_trial_expirations_converts_or_expires_each_trial_once(
-    id_client, id_runtime, member, make_plan
+    client, runtime, member, make_plan
 ):
     plan = make_plan(trial_days=14, included_credits=70)
     paying, leaving = member(), member()
     for admin in (paying, leaving):
-        subscribe(id_client, admin, plan)
-        assert balance(id_runtime, admin.tenant) == 70  # the trial's own credits
+        subscribe(client, admin, plan)
+        assert balance(runtime, admin.tenant) == 70  # the trial's own credits
     # Credits are granted once per subscription and day a period starts: the trial began
     # today, so its paid period must start on another day to earn its own.
     ended = utcnow() - timedelta(hours=26)
     started = ended - timedelta(days=14)
     change(
-        id_runtime,
+        runtime,
         UserSubscription,
         UserSubscription.tenant_id.in_([paying.tenant.tenant_id, leaving.tenant.tenant_id]),
         current_period_start=started,
@@ -133,31 +133,31 @@ def test_check_trial_expirations_converts_or_expires_each_trial_once(
         current_period_end=ended,
     )
     change(
-        id_runtime,
+        runtime,
         UserSubscription,
         UserSubscription.tenant_id == paying.tenant.tenant_id,
         has_payment_method=True,
     )
-    run_twice(id_runtime, "billing.check_trial_expirations")
-    converted = subscription_of(id_runtime, paying.tenant)
+    run_twice(runtime, "billing.check_trial_expirations")
+    converted = subscription_of(runtime, paying.tenant)
     assert converted.status == "active"
     assert converted.current_period_start == ended
-    assert balance(id_runtime, paying.tenant) == 140
-    assert grants(id_runtime, paying.tenant) == 2
-    expired = subscription_of(id_runtime, leaving.tenant)
+    assert balance(runtime, paying.tenant) == 140
+    assert grants(runtime, paying.tenant) == 2
+    expired = subscription_of(runtime, leaving.tenant)
     assert expired.status == "expired" and expired.ended_at == ended
-    assert balance(id_runtime, leaving.tenant) == 70
+    assert balance(runtime, leaving.tenant) == 70
 
 
 def test_sync_stripe_status_applies_what_stripe_says_and_asks_once(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     admin = member()
-    body = subscribe(id_client, admin, make_plan())
+    body = subscribe(client, admin, make_plan())
     remote_id = body["stripe_subscription_id"]
     stripe_api.set_status(remote_id, "past_due")  # a webhook that never came
-    run_twice(id_runtime, "billing.sync_stripe_status")
-    subscription = subscription_of(id_runtime, admin.tenant)
+    run_twice(runtime, "billing.sync_stripe_status")
+    subscription = subscription_of(runtime, admin.tenant)
     assert subscription.status == "past_due" and subscription.past_due_since is not None
     reads = [
         p for p in stripe_api.requests if p[0] == "GET" and p[1] == f"/v1/subscriptions/{remote_id}"
@@ -166,29 +166,29 @@ def test_sync_stripe_status_applies_what_stripe_says_and_asks_once(
 
 
 def test_cleanup_expires_subscriptions_past_due_too_long_and_cancels_them_once(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     admin = member()
-    body = subscribe(id_client, admin, make_plan())
+    body = subscribe(client, admin, make_plan())
     remote_id = body["stripe_subscription_id"]
     change(
-        id_runtime,
+        runtime,
         UserSubscription,
         UserSubscription.tenant_id == admin.tenant.tenant_id,
         status="past_due",
         past_due_since=utcnow() - timedelta(days=15),
     )
     recent = member()
-    subscribe(id_client, recent, make_plan())
+    subscribe(client, recent, make_plan())
     change(
-        id_runtime,
+        runtime,
         UserSubscription,
         UserSubscription.tenant_id == recent.tenant.tenant_id,
         status="past_due",
         past_due_since=utcnow() - timedelta(days=2),
     )
     old_event = stripe_server.event("charge.refunded", {"id": "ch_old"})
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         session.add(
             StripeEvent(
                 stripe_event_id=old_event["id"],
@@ -199,9 +199,9 @@ def test_cleanup_expires_subscriptions_past_due_too_long_and_cancels_them_once(
                 received_at=utcnow() - timedelta(days=120),
             )
         )
-    run_twice(id_runtime, "billing.cleanup_stale_subscriptions")
-    assert subscription_of(id_runtime, admin.tenant).status == "expired"
-    assert subscription_of(id_runtime, recent.tenant).status == "past_due"
+    run_twice(runtime, "billing.cleanup_stale_subscriptions")
+    assert subscription_of(runtime, admin.tenant).status == "expired"
+    assert subscription_of(runtime, recent.tenant).status == "past_due"
     cancels = [
         p
         for p in stripe_api.requests
@@ -209,21 +209,21 @@ def test_cleanup_expires_subscriptions_past_due_too_long_and_cancels_them_once(
     ]
     assert len(cancels) == 1
     assert stripe_api.subscriptions[remote_id]["status"] == "canceled"
-    assert stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == old_event["id"]) == []
+    assert stored(runtime, StripeEvent, StripeEvent.stripe_event_id == old_event["id"]) == []
 
 
 def test_sync_stripe_status_sends_again_an_event_whose_processing_task_was_lost(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     from tests.helpers import wait_for
 
     admin = member()
-    body = subscribe(id_client, admin, make_plan())
+    body = subscribe(client, admin, make_plan())
     lost = stripe_server.event(
         "invoice.payment_failed",
         {"id": "in_lost", "object": "invoice", "subscription": body["stripe_subscription_id"]},
     )
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         session.add(
             StripeEvent(
                 stripe_event_id=lost["id"],
@@ -236,21 +236,19 @@ def test_sync_stripe_status_sends_again_an_event_whose_processing_task_was_lost(
                 received_at=utcnow() - timedelta(minutes=10),
             )
         )
-    run_twice(id_runtime, "billing.sync_stripe_status")
+    run_twice(runtime, "billing.sync_stripe_status")
 
     def handled() -> bool:
-        rows = stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])
+        rows = stored(runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])
         return rows[0].state == "processed"
 
     assert wait_for(handled)
-    assert (
-        stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])[0].attempts == 1
-    )
-    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+    assert stored(runtime, StripeEvent, StripeEvent.stripe_event_id == lost["id"])[0].attempts == 1
+    assert subscription_of(runtime, admin.tenant).status == "past_due"
 
 
 def test_a_sync_dates_what_it_read_by_stripes_clock_not_ours(
-    id_client, id_runtime, member, make_plan, stripe_api
+    client, runtime, member, make_plan, stripe_api
 ):
     """Stripe's clock two minutes behind ours: an event Stripe sends just after the sync
     read is newer than the read, and is applied."""
@@ -260,8 +258,8 @@ def test_a_sync_dates_what_it_read_by_stripes_clock_not_ours(
     admin = member()
     stripe_api.clock_offset = -120
     try:
-        body = subscribe(id_client, admin, make_plan())
-        run_twice(id_runtime, "billing.sync_stripe_status")
+        body = subscribe(client, admin, make_plan())
+        run_twice(runtime, "billing.sync_stripe_status")
     finally:
         stripe_api.clock_offset = 0
     remote_id = body["stripe_subscription_id"]
@@ -270,6 +268,6 @@ def test_a_sync_dates_what_it_read_by_stripes_clock_not_ours(
         {**stripe_api.set_status(remote_id, "past_due")},
         created=int(time.time()) - 110,
     )
-    deliver(id_client, later)
-    assert wait_for(lambda: processed(id_runtime, later["id"]))
-    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+    deliver(client, later)
+    assert wait_for(lambda: processed(runtime, later["id"]))
+    assert subscription_of(runtime, admin.tenant).status == "past_due"

@@ -15,7 +15,7 @@ from tests.helpers import wait_for
 from tests.modules.billing import stripe_server
 from tests.modules.billing.conftest import API, WEBHOOK, stored
 
-pytestmark = pytest.mark.usefixtures("id_worker")
+pytestmark = pytest.mark.usefixtures("worker")
 
 
 def deliver(client, event: dict, *, secret: str = stripe_server.WEBHOOK_SECRET, timestamp=None):  # type: ignore[no-untyped-def]
@@ -45,62 +45,60 @@ def subscription_of(runtime, tenant) -> UserSubscription:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def stripe_subscriber(id_client, member, make_plan, stripe_api):  # type: ignore[no-untyped-def]
+def stripe_subscriber(client, member, make_plan, stripe_api):  # type: ignore[no-untyped-def]
     """A tenant subscribed through Stripe (active), and its Stripe subscription."""
     admin = member()
     plan = make_plan()
-    body = id_client.post(
+    body = client.post(
         f"{API}/subscription", headers=admin.headers, json={"plan_id": str(plan.id)}
     ).json()
     return admin, stripe_api.subscriptions[body["stripe_subscription_id"]]
 
 
-def test_a_payload_not_signed_with_the_endpoint_secret_is_refused(id_client, id_runtime):
+def test_a_payload_not_signed_with_the_endpoint_secret_is_refused(client, runtime):
     event = stripe_server.event("customer.subscription.updated", {"id": "sub_x"})
-    forged = deliver(id_client, event, secret="whsec_someone_else")
+    forged = deliver(client, event, secret="whsec_someone_else")
     assert forged.status_code == 400
     assert forged.json()["code"] == "webhook_signature_invalid"
-    unsigned = id_client.post(WEBHOOK, content=json.dumps(event).encode())
+    unsigned = client.post(WEBHOOK, content=json.dumps(event).encode())
     assert unsigned.status_code == 400
-    stale = deliver(id_client, event, timestamp=int(time.time()) - 3600)
+    stale = deliver(client, event, timestamp=int(time.time()) - 3600)
     assert stale.status_code == 400
     # Signed over other bytes than the ones sent: one space added after signing.
     payload = json.dumps(event).encode()
     header = stripe_server.signature(payload)
-    tampered = id_client.post(WEBHOOK, content=payload + b" ", headers={"Stripe-Signature": header})
+    tampered = client.post(WEBHOOK, content=payload + b" ", headers={"Stripe-Signature": header})
     assert tampered.status_code == 400
-    assert event_row(id_runtime, event["id"]) is None
+    assert event_row(runtime, event["id"]) is None
 
 
-def test_a_signed_payload_that_is_not_an_event_is_malformed(id_client, id_runtime):
+def test_a_signed_payload_that_is_not_an_event_is_malformed(client, runtime):
     for payload in (b"not json", json.dumps({"id": "evt_1", "type": "x"}).encode()):
-        response = id_client.post(
+        response = client.post(
             WEBHOOK, content=payload, headers={"Stripe-Signature": stripe_server.signature(payload)}
         )
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "webhook_malformed"
 
 
-def test_an_event_delivered_twice_is_stored_and_processed_once(
-    id_client, id_runtime, stripe_subscriber
-):
+def test_an_event_delivered_twice_is_stored_and_processed_once(client, runtime, stripe_subscriber):
     admin, remote = stripe_subscriber
     remote = {**remote, "status": "past_due"}
     event = stripe_server.event("customer.subscription.updated", remote)
-    first = deliver(id_client, event)
+    first = deliver(client, event)
     assert first.status_code == 200 and first.json()["duplicate"] is False
-    second = deliver(id_client, event)
+    second = deliver(client, event)
     assert second.status_code == 200 and second.json()["duplicate"] is True
-    assert wait_for(lambda: processed(id_runtime, event["id"]))
+    assert wait_for(lambda: processed(runtime, event["id"]))
     time.sleep(0.3)  # a second processing task, if one were sent, would have run by now
-    row = event_row(id_runtime, event["id"])
+    row = event_row(runtime, event["id"])
     assert row is not None and row.state == "processed" and row.attempts == 1
     assert row.tenant_id == admin.tenant.tenant_id
-    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+    assert subscription_of(runtime, admin.tenant).status == "past_due"
 
 
 def test_the_same_event_delivered_at_the_same_moment_is_processed_once(
-    id_client, id_runtime, stripe_subscriber
+    client, runtime, stripe_subscriber
 ):
     admin, remote = stripe_subscriber
     event = stripe_server.event(
@@ -112,7 +110,7 @@ def test_the_same_event_delivered_at_the_same_moment_is_processed_once(
 
     def post() -> None:
         barrier.wait()
-        response = deliver(id_client, event)
+        response = deliver(client, event)
         answers.append(response.status_code)
         duplicates.append(response.json().get("duplicate"))
 
@@ -123,26 +121,26 @@ def test_the_same_event_delivered_at_the_same_moment_is_processed_once(
         thread.join(timeout=60)
     assert answers == [200] * 6
     assert duplicates.count(False) == 1
-    assert len(stored(id_runtime, StripeEvent, StripeEvent.stripe_event_id == event["id"])) == 1
-    assert wait_for(lambda: processed(id_runtime, event["id"]))
-    assert event_row(id_runtime, event["id"]).attempts == 1  # type: ignore[union-attr]
-    assert subscription_of(id_runtime, admin.tenant).status == "past_due"
+    assert len(stored(runtime, StripeEvent, StripeEvent.stripe_event_id == event["id"])) == 1
+    assert wait_for(lambda: processed(runtime, event["id"]))
+    assert event_row(runtime, event["id"]).attempts == 1  # type: ignore[union-attr]
+    assert subscription_of(runtime, admin.tenant).status == "past_due"
 
 
 def test_processing_the_same_event_at_once_in_two_workers_applies_it_once(
-    id_client, id_runtime, stripe_subscriber
+    client, runtime, stripe_subscriber
 ):
     _, remote = stripe_subscriber
     event = stripe_server.event(
         "invoice.payment_failed", {"id": "in_2", "object": "invoice", "subscription": remote["id"]}
     )
-    assert deliver(id_client, event).status_code == 200
+    assert deliver(client, event).status_code == 200
     outcomes: list[str] = []
     barrier = threading.Barrier(3)
 
     def work() -> None:
         barrier.wait()
-        with id_runtime.database.unit_of_work() as session:
+        with runtime.database.unit_of_work() as session:
             outcomes.append(webhooks.process(session, event["id"]))
 
     threads = [threading.Thread(target=work) for _ in range(3)]
@@ -150,15 +148,15 @@ def test_processing_the_same_event_at_once_in_two_workers_applies_it_once(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert wait_for(lambda: processed(id_runtime, event["id"]))
-    row = event_row(id_runtime, event["id"])
+    assert wait_for(lambda: processed(runtime, event["id"]))
+    row = event_row(runtime, event["id"])
     assert row is not None and row.attempts == 1 and row.state == "processed"
     # The worker's own task and the three above: exactly one of them claimed it.
     assert outcomes.count("processed") <= 1
 
 
 def test_an_older_event_arriving_late_never_overwrites_a_newer_state(
-    id_client, id_runtime, stripe_subscriber
+    client, runtime, stripe_subscriber
 ):
     admin, remote = stripe_subscriber
     now = int(time.time()) + 10
@@ -170,12 +168,12 @@ def test_an_older_event_arriving_late_never_overwrites_a_newer_state(
     older = stripe_server.event(
         "customer.subscription.updated", {**remote, "status": "past_due"}, created=now - 5
     )
-    deliver(id_client, newer)
-    assert wait_for(lambda: processed(id_runtime, newer["id"]))
-    deliver(id_client, older)
-    assert wait_for(lambda: processed(id_runtime, older["id"]))
-    assert event_row(id_runtime, older["id"]).state == "ignored"  # type: ignore[union-attr]
-    subscription = subscription_of(id_runtime, admin.tenant)
+    deliver(client, newer)
+    assert wait_for(lambda: processed(runtime, newer["id"]))
+    deliver(client, older)
+    assert wait_for(lambda: processed(runtime, older["id"]))
+    assert event_row(runtime, older["id"]).state == "ignored"  # type: ignore[union-attr]
+    subscription = subscription_of(runtime, admin.tenant)
     assert subscription.status == "active" and subscription.cancel_at_period_end is True
 
 
@@ -183,7 +181,7 @@ def test_an_older_event_arriving_late_never_overwrites_a_newer_state(
     "checkout_first", [True, False, None], ids=["checkout-first", "subscription-first", "racing"]
 )
 def test_a_subscription_made_in_checkout_arrives_by_webhook(
-    id_client, id_runtime, member, make_plan, stripe_api, checkout_first
+    client, runtime, member, make_plan, stripe_api, checkout_first
 ):
     admin = member()
     plan = make_plan(included_credits=0)
@@ -224,27 +222,27 @@ def test_a_subscription_made_in_checkout_arrives_by_webhook(
     )
     created = stripe_server.event("customer.subscription.created", remote)
     for event in (completed, created) if checkout_first is not False else (created, completed):
-        deliver(id_client, event)
+        deliver(client, event)
         if checkout_first is not None:  # one after the other, in this order
-            assert wait_for(lambda event=event: processed(id_runtime, event["id"]))
-    assert wait_for(lambda: processed(id_runtime, created["id"]))
-    assert wait_for(lambda: processed(id_runtime, completed["id"]))
-    assert event_row(id_runtime, completed["id"]).state == "processed"  # type: ignore[union-attr]
+            assert wait_for(lambda event=event: processed(runtime, event["id"]))
+    assert wait_for(lambda: processed(runtime, created["id"]))
+    assert wait_for(lambda: processed(runtime, completed["id"]))
+    assert event_row(runtime, completed["id"]).state == "processed"  # type: ignore[union-attr]
     assert wait_for(
-        lambda: processed(id_runtime, created["id"]) and processed(id_runtime, completed["id"])
+        lambda: processed(runtime, created["id"]) and processed(runtime, completed["id"])
     )
-    mine = id_client.get(f"{API}/subscription", headers=admin.headers).json()
+    mine = client.get(f"{API}/subscription", headers=admin.headers).json()
     assert mine["status"] == "active" and mine["plan_id"] == str(plan.id)
     assert mine["stripe_subscription_id"] == remote["id"]
     assert mine["user_id"] == str(admin.user_id)
     assert mine["has_payment_method"] is True
 
 
-def test_events_billing_does_not_use_are_stored_and_ignored(id_client, id_runtime):
+def test_events_billing_does_not_use_are_stored_and_ignored(client, runtime):
     event = stripe_server.event("charge.refunded", {"id": "ch_1", "object": "charge"})
-    assert deliver(id_client, event).status_code == 200
-    assert wait_for(lambda: processed(id_runtime, event["id"]))
-    assert event_row(id_runtime, event["id"]).state == "ignored"  # type: ignore[union-attr]
+    assert deliver(client, event).status_code == 200
+    assert wait_for(lambda: processed(runtime, event["id"]))
+    assert event_row(runtime, event["id"]).state == "ignored"  # type: ignore[union-attr]
 
 
 def stored_event(runtime, event: dict) -> None:  # type: ignore[no-untyped-def]
@@ -287,7 +285,7 @@ def process_at_once(runtime, *events: dict) -> dict[str, str]:  # type: ignore[n
 
 
 def test_an_older_and_a_newer_event_processed_at_once_always_leave_the_newer_state(
-    id_runtime, stripe_subscriber
+    runtime, stripe_subscriber
 ):
     admin, remote = stripe_subscriber
     base = int(time.time()) + 60
@@ -311,15 +309,15 @@ def test_an_older_and_a_newer_event_processed_at_once_always_leave_the_newer_sta
                 {"id": f"in_{round_}", "object": "invoice", "subscription": remote["id"]},
                 created=created - 3,
             )
-        stored_event(id_runtime, newer)
-        stored_event(id_runtime, older)
+        stored_event(runtime, newer)
+        stored_event(runtime, older)
 
-        outcomes = process_at_once(id_runtime, older, newer)
+        outcomes = process_at_once(runtime, older, newer)
 
         # Whichever went first, the newer one is applied and the older one never after it.
         assert outcomes[newer["id"]] == "processed", (round_, outcomes)
         assert outcomes[older["id"]] in ("processed", "ignored"), (round_, outcomes)
-        subscription = subscription_of(id_runtime, admin.tenant)
+        subscription = subscription_of(runtime, admin.tenant)
         state = (subscription.status, subscription.cancel_at_period_end)
         assert state == ("active", scheduled), (round_, outcomes)
         assert subscription.stripe_event_created == created

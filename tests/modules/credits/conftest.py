@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.runtime import Runtime
 from orion.kernel.runtime.activation import ModuleScope
-from orion.modules.credits import service
+from orion.modules.credits import services
 
 Work = Callable[[TenantContext], AbstractContextManager[Session]]
 
@@ -27,20 +27,20 @@ def enable_credits(runtime: Runtime, tenant: TenantContext) -> None:
 
 
 @pytest.fixture
-def tenant(id_runtime: Runtime, id_make_tenant) -> TenantContext:  # type: ignore[no-untyped-def]
+def tenant(runtime: Runtime, make_tenant) -> TenantContext:  # type: ignore[no-untyped-def]
     """A tenant with the credits module switched on and no credits yet."""
-    made = id_make_tenant(f"Credits {uuid.uuid4().hex[:6]}")
-    enable_credits(id_runtime, made)
+    made = make_tenant(f"Credits {uuid.uuid4().hex[:6]}")
+    enable_credits(runtime, made)
     return made
 
 
 @pytest.fixture
-def work(id_runtime: Runtime) -> Work:
+def work(runtime: Runtime) -> Work:
     """`with work(tenant) as session:` one unit of work acting for the tenant."""
 
     @contextmanager
     def unit(tenant: TenantContext) -> Iterator[Session]:
-        with id_runtime.database.unit_of_work() as session:
+        with runtime.database.unit_of_work() as session:
             set_tenant(session, tenant)
             yield session
 
@@ -53,7 +53,7 @@ def funded(tenant: TenantContext, work: Work) -> Callable[[int], TenantContext]:
 
     def fund(amount: int) -> TenantContext:
         with work(tenant) as session:
-            service.add(session, tenant, amount=amount, reason="test funds", idempotency_key=key())
+            services.add(session, tenant, amount=amount, reason="test funds", idempotency_key=key())
         return tenant
 
     return fund
@@ -65,12 +65,12 @@ def key() -> str:
 
 def balance(work: Work, tenant: TenantContext) -> int:
     with work(tenant) as session:
-        return service.get_balance(session, tenant)
+        return services.get_balance(session, tenant)
 
 
 def ledger_is_exact(work: Work, tenant: TenantContext) -> bool:
     """The ledger check has exactly one row for the tenant, and it balances (a missing row
     is a failure, not a vacuous pass)."""
     with work(tenant) as session:
-        checks = [c for c in service.verify(session) if c.tenant_id == tenant.tenant_id]
+        checks = [c for c in services.verify(session) if c.tenant_id == tenant.tenant_id]
     return len(checks) == 1 and checks[0].ok

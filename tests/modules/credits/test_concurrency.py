@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
-from orion.modules.credits import service
+from orion.modules.credits import services
 from orion.modules.credits.models import CreditTransaction
 from tests.modules.credits.conftest import balance, key, ledger_is_exact
 
@@ -54,7 +54,7 @@ def test_concurrent_deductions_never_overdraw_and_leave_an_exact_balance(work, f
         for _ in range(rounds):
             try:
                 with work(tenant) as session:
-                    service.deduct(session, tenant, amount=17, idempotency_key=key())
+                    services.deduct(session, tenant, amount=17, idempotency_key=key())
                 done += 1
             except OrionError as exc:
                 assert exc.code == "insufficient_credits"
@@ -74,7 +74,7 @@ def test_concurrent_retries_with_one_key_charge_once(work, funded):
 
     def retry() -> Any:
         with work(tenant) as session:
-            return service.deduct(session, tenant, amount=100, idempotency_key=shared).id
+            return services.deduct(session, tenant, amount=100, idempotency_key=shared).id
 
     results = at_once([retry] * CALLERS)
 
@@ -90,24 +90,24 @@ def test_concurrent_retries_with_one_key_charge_once(work, funded):
 def test_concurrent_settlements_of_one_hold_apply_once(work, funded):
     tenant = funded(1000)
     with work(tenant) as session:
-        held = service.hold(session, tenant, amount=400, idempotency_key=key())
+        held = services.hold(session, tenant, amount=400, idempotency_key=key())
 
     def settle(amount: int) -> Callable[[], Any]:
         def call() -> Any:
             with work(tenant) as session:
-                return service.settle(session, tenant, held.id, amount=amount).settled_amount
+                return services.settle(session, tenant, held.id, amount=amount).settled_amount
 
         return call
 
     def release() -> Any:
         with work(tenant) as session:
-            return service.release(session, tenant, held.id).state
+            return services.release(session, tenant, held.id).state
 
     results = at_once([settle(150)] * 8 + [settle(200)] * 4 + [release] * 4)
 
     with work(tenant) as session:
-        final = service.get_hold(session, tenant, held.id)
-        rows, _ = service.list_transactions(session, tenant, page=Page(), hold_id=held.id)
+        final = services.get_hold(session, tenant, held.id)
+        rows, _ = services.list_transactions(session, tenant, page=Page(), hold_id=held.id)
     closing = [row for row in rows if row.kind != "hold"]
     assert len(closing) == 1  # one settle or one release, never two
     assert balance(work, tenant) == 1000 - (final.settled_amount or 0)
@@ -120,11 +120,11 @@ def test_concurrent_settlements_of_one_hold_apply_once(work, funded):
 def test_concurrent_refunds_never_exceed_the_charge(work, funded):
     tenant = funded(1000)
     with work(tenant) as session:
-        charge = service.deduct(session, tenant, amount=100, idempotency_key=key())
+        charge = services.deduct(session, tenant, amount=100, idempotency_key=key())
 
     def refund() -> Any:
         with work(tenant) as session:
-            return service.refund(
+            return services.refund(
                 session, tenant, transaction_id=charge.id, amount=30, idempotency_key=key()
             )
 

@@ -9,7 +9,7 @@ import pytest
 
 from orion.kernel.errors import OrionError
 from orion.kernel.runtime.events import Event
-from orion.modules.credits import service
+from orion.modules.credits import services
 from tests.modules.credits.conftest import key
 
 HEARD: list[Event] = []
@@ -20,10 +20,10 @@ def hear(_session, event: Event) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def heard(id_runtime) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
+def heard(runtime) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
     """Subscribe a recorder to both events, as a module's transaction handler would be."""
     path = f"{__name__}:hear"
-    subscriptions = id_runtime.events.in_transaction
+    subscriptions = runtime.events.in_transaction
     for name in ("credits.balance_low", "credits.depleted"):
         subscriptions[name].append((path, "credits"))
     HEARD.clear()
@@ -35,11 +35,11 @@ def heard(id_runtime) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
 def test_crossing_the_threshold_and_reaching_zero_are_announced_once(work, funded, heard):
     tenant = funded(1000)
     with work(tenant) as session:
-        service.update_settings(session, tenant, low_balance_threshold=300)
+        services.update_settings(session, tenant, low_balance_threshold=300)
 
     for amount in (600, 150, 100, 150):  # 400, 250 (crossed), 150, 0 (depleted)
         with work(tenant) as session:
-            service.deduct(session, tenant, amount=amount, idempotency_key=key())
+            services.deduct(session, tenant, amount=amount, idempotency_key=key())
 
     assert [(e.name, e.tenant_id) for e in heard] == [
         ("credits.balance_low", tenant.tenant_id),
@@ -51,7 +51,7 @@ def test_crossing_the_threshold_and_reaching_zero_are_announced_once(work, funde
 def test_a_refused_debit_announces_nothing(work, funded, heard):
     tenant = funded(100)
     with work(tenant) as session:
-        service.update_settings(session, tenant, low_balance_threshold=50)
+        services.update_settings(session, tenant, low_balance_threshold=50)
     with pytest.raises(OrionError) as refused, work(tenant) as session:
-        service.deduct(session, tenant, amount=500, idempotency_key=key())
+        services.deduct(session, tenant, amount=500, idempotency_key=key())
     assert refused.value.code == "insufficient_credits" and heard == []

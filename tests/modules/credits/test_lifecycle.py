@@ -5,38 +5,38 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from orion.kernel.data.paging import Page
-from orion.modules.credits import service
+from orion.modules.credits import services
 from orion.modules.credits.models import CreditAccount, CreditTransaction
-from orion.modules.tenancy import service as tenancy
+from orion.modules.tenancy import services as tenancy
 from tests.helpers import platform_session, wait_for
 from tests.modules.credits.conftest import key
 
 
-def test_demo_tenants_get_welcome_credits_once(id_runtime, work):
+def test_demo_tenants_get_welcome_credits_once(runtime, work):
     for _ in range(2):
-        with id_runtime.database.unit_of_work() as session:
-            tenancy.seed_demo(session, id_runtime)
-            service.seed_demo(session, id_runtime)
+        with runtime.database.unit_of_work() as session:
+            tenancy.seed_demo(session, runtime)
+            services.seed_demo(session, runtime)
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         demo = tenancy.demo_tenants(session)
     assert len(demo) == 2
     for tenant in demo:
         with work(tenant) as session:
-            assert service.get_balance(session, tenant) == 10_000 - 1_250
-            assert service.list_transactions(session, tenant, page=Page())[1] == 2
+            assert services.get_balance(session, tenant) == 10_000 - 1_250
+            assert services.list_transactions(session, tenant, page=Page())[1] == 2
 
 
-def test_a_deleted_tenants_credits_are_deleted(id_runtime, id_worker, work, funded):
+def test_a_deleted_tenants_credits_are_deleted(runtime, worker, work, funded):
     tenant = funded(500)
     with work(tenant) as session:
-        service.hold(session, tenant, amount=100, idempotency_key=key())
+        services.hold(session, tenant, amount=100, idempotency_key=key())
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         tenancy.delete_tenant(session, tenant.tenant_id)
 
     def rows() -> int:
-        with platform_session(id_runtime) as session:
+        with platform_session(runtime) as session:
             return sum(
                 session.scalar(
                     select(func.count())

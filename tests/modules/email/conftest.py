@@ -41,12 +41,6 @@ SMTP_USER = "mailer"
 SMTP_PASSWORD = "smtp-Secret-42"
 
 
-@pytest.fixture
-def make_tenant(id_make_tenant):  # type: ignore[no-untyped-def]
-    """Tenants made through the tenancy module (not the kernel's testkit directory)."""
-    return id_make_tenant
-
-
 # -- certificates ------------------------------------------------------------------------------
 
 
@@ -329,7 +323,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0) -> bool:
 
 @pytest.fixture
 def email_settings(
-    id_runtime: Runtime, plain_smtp: SmtpServer, certificates: Certificates, monkeypatch
+    runtime: Runtime, plain_smtp: SmtpServer, certificates: Certificates, monkeypatch
 ) -> dict[str, Any]:
     """Deployment settings for this test: the plain server is the platform default, the
     test CA is trusted, and a deferred message gets three tries."""
@@ -343,15 +337,15 @@ def email_settings(
         "timeout_seconds": 5,
         "max_attempts": 3,
     }
-    monkeypatch.setitem(id_runtime.settings.modules, "email", values)
+    monkeypatch.setitem(runtime.settings.modules, "email", values)
     return values
 
 
 @pytest.fixture
-def email_tenant(id_runtime: Runtime, make_tenant, email_settings) -> TenantContext:  # type: ignore[no-untyped-def]
+def email_tenant(runtime: Runtime, make_tenant, email_settings) -> TenantContext:  # type: ignore[no-untyped-def]
     """A tenant with the email module switched on."""
     tenant = make_tenant(f"Acme {uuid.uuid4().hex[:6]}")
-    enable_email(id_runtime, tenant)
+    enable_email(runtime, tenant)
     return tenant
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.runtime import Runtime
-from orion.modules.email import service
+from orion.modules.email import services
 from orion.modules.email.models import EmailMessage
 from orion.modules.email.schemas import EmailConfigUpdate
 from tests.modules.email.conftest import SmtpServer, stored, wait_until
@@ -19,14 +19,14 @@ def use_server(
     """Store `server` as the tenant's own SMTP server (through the service)."""
     with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
-        service.put_config(session, tenant, data=EmailConfigUpdate(**server.config(**overrides)))
+        services.put_config(session, tenant, data=EmailConfigUpdate(**server.config(**overrides)))
 
 
 def send_test(runtime: Runtime, tenant: TenantContext | None, to: str) -> uuid.UUID:
     with runtime.database.unit_of_work() as session:
         if tenant is not None:
             set_tenant(session, tenant)
-        return service.send_test(session, tenant, to=to).id
+        return services.send_test(session, tenant, to=to).id
 
 
 def message(runtime: Runtime, message_id: uuid.UUID | str) -> EmailMessage:

@@ -12,7 +12,7 @@ from tests.modules.email.conftest import SMTP_PASSWORD, enable_email, stored, un
 from tests.modules.email.helpers import settled
 from tests.modules.email.test_events import link_in
 
-pytestmark = pytest.mark.usefixtures("id_worker")
+pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture
@@ -22,32 +22,30 @@ def admin_headers(email_tenant, make_member, login) -> dict[str, str]:  # type: 
 
 
 @pytest.fixture
-def platform_default(id_client, operator_headers):  # type: ignore[no-untyped-def]
+def platform_default(client, operator_headers):  # type: ignore[no-untyped-def]
     """Store a platform default through the admin API; removed again after the test."""
     stored_any = []
 
     def put(body: dict) -> dict:
-        response = id_client.put("/api/v1/admin/email/config", json=body, headers=operator_headers)
+        response = client.put("/api/v1/admin/email/config", json=body, headers=operator_headers)
         assert response.status_code == 200, response.text
         stored_any.append(True)
         return response.json()
 
     yield put
     if stored_any:
-        id_client.delete("/api/v1/admin/email/config", headers=operator_headers)
+        client.delete("/api/v1/admin/email/config", headers=operator_headers)
 
 
 # -- the tenant's SMTP server ----------------------------------------------------------------
 
 
 def test_config_crud_never_returns_the_password(
-    id_runtime, id_client, email_tenant, admin_headers, starttls_smtp
+    runtime, client, email_tenant, admin_headers, starttls_smtp
 ):
-    assert id_client.get("/api/v1/email/config", headers=admin_headers).status_code == 404
+    assert client.get("/api/v1/email/config", headers=admin_headers).status_code == 404
 
-    created = id_client.put(
-        "/api/v1/email/config", json=starttls_smtp.config(), headers=admin_headers
-    )
+    created = client.put("/api/v1/email/config", json=starttls_smtp.config(), headers=admin_headers)
 
     assert created.status_code == 200, created.text
     body = created.json()
@@ -58,19 +56,19 @@ def test_config_crud_never_returns_the_password(
         starttls_smtp.port,
         "starttls",
     )
-    fetched = id_client.get("/api/v1/email/config", headers=admin_headers)
+    fetched = client.get("/api/v1/email/config", headers=admin_headers)
     assert fetched.json() == body and SMTP_PASSWORD not in fetched.text
-    (row,) = stored(id_runtime, EmailConfig, EmailConfig.tenant_id == email_tenant.tenant_id)
+    (row,) = stored(runtime, EmailConfig, EmailConfig.tenant_id == email_tenant.tenant_id)
     assert SMTP_PASSWORD not in row.password_encrypted
 
     without_password = starttls_smtp.config(from_name="Acme Mail")
     del without_password["password"]
-    updated = id_client.put("/api/v1/email/config", json=without_password, headers=admin_headers)
+    updated = client.put("/api/v1/email/config", json=without_password, headers=admin_headers)
     assert updated.json()["has_password"] is True and updated.json()["from_name"] == "Acme Mail"
 
-    deleted = id_client.delete("/api/v1/email/config", headers=admin_headers)
+    deleted = client.delete("/api/v1/email/config", headers=admin_headers)
     assert deleted.status_code == 204
-    missing = id_client.get("/api/v1/email/config", headers=admin_headers)
+    missing = client.get("/api/v1/email/config", headers=admin_headers)
     assert missing.status_code == 404 and missing.json()["code"] == "email_config_not_found"
 
 
@@ -86,9 +84,9 @@ BAD_CONFIG = [
 ]
 
 
-def test_bad_config_is_refused_naming_the_field(id_client, admin_headers, plain_smtp):
+def test_bad_config_is_refused_naming_the_field(client, admin_headers, plain_smtp):
     for field, value in BAD_CONFIG:
-        response = id_client.put(
+        response = client.put(
             "/api/v1/email/config", json=plain_smtp.config(**{field: value}), headers=admin_headers
         )
 
@@ -96,28 +94,26 @@ def test_bad_config_is_refused_naming_the_field(id_client, admin_headers, plain_
         problem = response.json()
         assert problem["code"] == "validation_failed"
         assert [error["field"] for error in problem["errors"]] == [field], (field, value)
-    assert id_client.get("/api/v1/email/config", headers=admin_headers).status_code == 404
+    assert client.get("/api/v1/email/config", headers=admin_headers).status_code == 404
 
 
-def test_a_staff_member_cannot_configure_mail(
-    id_client, email_tenant, make_member, login, plain_smtp
-):
+def test_a_staff_member_cannot_configure_mail(client, email_tenant, make_member, login, plain_smtp):
     user, password = make_member(email_tenant, "staff")
     headers = login(user.email, password, tenant_id=email_tenant.tenant_id)
 
-    response = id_client.put("/api/v1/email/config", json=plain_smtp.config(), headers=headers)
+    response = client.put("/api/v1/email/config", json=plain_smtp.config(), headers=headers)
 
     assert response.status_code == 403
 
 
 def test_a_tenant_without_the_module_gets_a_clear_refusal(
-    id_client, make_tenant, make_member, login, email_settings
+    client, make_tenant, make_member, login, email_settings
 ):
     tenant = make_tenant()
     user, password = make_member(tenant, "tenant_admin")
     headers = login(user.email, password, tenant_id=tenant.tenant_id)
 
-    response = id_client.post("/api/v1/email/test", json={"to": unique_address()}, headers=headers)
+    response = client.post("/api/v1/email/test", json={"to": unique_address()}, headers=headers)
 
     assert response.status_code == 403 and response.json()["code"] == "module_not_enabled"
 
@@ -126,54 +122,54 @@ def test_a_tenant_without_the_module_gets_a_clear_refusal(
 
 
 def test_test_send_is_accepted_delivered_and_listed(
-    id_runtime, id_client, email_tenant, admin_headers, starttls_smtp
+    runtime, client, email_tenant, admin_headers, starttls_smtp
 ):
-    id_client.put("/api/v1/email/config", json=starttls_smtp.config(), headers=admin_headers)
+    client.put("/api/v1/email/config", json=starttls_smtp.config(), headers=admin_headers)
     to = unique_address()
 
-    accepted = id_client.post("/api/v1/email/test", json={"to": to}, headers=admin_headers)
+    accepted = client.post("/api/v1/email/test", json={"to": to}, headers=admin_headers)
 
     assert accepted.status_code == 202, accepted.text
     queued = accepted.json()
     assert (queued["to"], queued["template"], queued["state"]) == (to, "test", "queued")
     received = starttls_smtp.wait_for(to)
     assert received.message["X-Orion-Message-Id"] == queued["id"]
-    settled(id_runtime, queued["id"])
-    one = id_client.get(f"/api/v1/email/messages/{queued['id']}", headers=admin_headers).json()
+    settled(runtime, queued["id"])
+    one = client.get(f"/api/v1/email/messages/{queued['id']}", headers=admin_headers).json()
     assert (one["state"], one["attempts"], one["sent_via"]) == ("sent", 1, "tenant")
     assert "body_text" not in one and "body_html" not in one
-    listed = id_client.get("/api/v1/email/messages?state=sent", headers=admin_headers).json()
+    listed = client.get("/api/v1/email/messages?state=sent", headers=admin_headers).json()
     assert [m["id"] for m in listed["data"]] == [queued["id"]] and listed["count"] == 1
     assert (
-        id_client.get("/api/v1/email/messages?state=failed", headers=admin_headers).json()["count"]
+        client.get("/api/v1/email/messages?state=failed", headers=admin_headers).json()["count"]
         == 0
     )
 
 
 def test_a_refused_test_send_shows_failed_with_the_reason(
-    id_runtime, id_client, admin_headers, plain_smtp
+    runtime, client, admin_headers, plain_smtp
 ):
-    id_client.put("/api/v1/email/config", json=plain_smtp.config(), headers=admin_headers)
+    client.put("/api/v1/email/config", json=plain_smtp.config(), headers=admin_headers)
 
-    accepted = id_client.post(
+    accepted = client.post(
         "/api/v1/email/test", json={"to": unique_address("refuse")}, headers=admin_headers
     )
 
-    settled(id_runtime, accepted.json()["id"])
-    failed = id_client.get(
+    settled(runtime, accepted.json()["id"])
+    failed = client.get(
         f"/api/v1/email/messages/{accepted.json()['id']}", headers=admin_headers
     ).json()
     assert failed["state"] == "failed" and "550 5.1.1 mailbox unavailable" in failed["last_error"]
 
 
 def test_test_sends_are_limited_per_tenant_and_hour(
-    id_client, admin_headers, plain_smtp, email_settings
+    client, admin_headers, plain_smtp, email_settings
 ):
     email_settings["test_sends_per_hour"] = 2
-    id_client.put("/api/v1/email/config", json=plain_smtp.config(), headers=admin_headers)
+    client.put("/api/v1/email/config", json=plain_smtp.config(), headers=admin_headers)
 
     answers = [
-        id_client.post("/api/v1/email/test", json={"to": unique_address()}, headers=admin_headers)
+        client.post("/api/v1/email/test", json={"to": unique_address()}, headers=admin_headers)
         for _ in range(3)
     ]
 
@@ -181,26 +177,26 @@ def test_test_sends_are_limited_per_tenant_and_hour(
     assert answers[2].headers["Retry-After"] and answers[2].json()["code"] == "too_many_requests"
 
 
-def test_a_bad_recipient_is_refused_naming_the_field(id_client, admin_headers):
-    response = id_client.post("/api/v1/email/test", json={"to": "nobody"}, headers=admin_headers)
+def test_a_bad_recipient_is_refused_naming_the_field(client, admin_headers):
+    response = client.post("/api/v1/email/test", json={"to": "nobody"}, headers=admin_headers)
 
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == ["to"]
 
 
 def test_another_tenants_message_is_not_found(
-    id_client, email_tenant, make_tenant, make_member, login, admin_headers, id_runtime
+    client, email_tenant, make_tenant, make_member, login, admin_headers, runtime
 ):
-    accepted = id_client.post(
+    accepted = client.post(
         "/api/v1/email/test", json={"to": unique_address()}, headers=admin_headers
     ).json()
     other = make_tenant()
-    enable_email(id_runtime, other)
+    enable_email(runtime, other)
     user, password = make_member(other, "tenant_admin")
     headers = login(user.email, password, tenant_id=other.tenant_id)
 
-    response = id_client.get(f"/api/v1/email/messages/{accepted['id']}", headers=headers)
-    listed = id_client.get("/api/v1/email/messages", headers=headers)
+    response = client.get(f"/api/v1/email/messages/{accepted['id']}", headers=headers)
+    listed = client.get("/api/v1/email/messages", headers=headers)
 
     assert response.status_code == 404
     assert accepted["id"] not in listed.text
@@ -210,28 +206,28 @@ def test_another_tenants_message_is_not_found(
 
 
 def test_the_platform_default_is_managed_by_operators_and_used_for_platform_mail(
-    id_runtime,
-    id_client,
+    runtime,
+    client,
     operator_headers,
     admin_headers,
     platform_default,
     email_settings,
     tls_smtp,
 ):
-    deployment = id_client.get("/api/v1/admin/email/config", headers=operator_headers).json()
+    deployment = client.get("/api/v1/admin/email/config", headers=operator_headers).json()
     assert deployment["source"] == "settings" and deployment["host"] == email_settings["smtp_host"]
 
     stored_default = platform_default(tls_smtp.config(from_name="Orion Ops"))
     assert stored_default["source"] == "platform" and stored_default["has_password"] is True
     assert SMTP_PASSWORD not in str(stored_default)
     to = unique_address()
-    accepted = id_client.post("/api/v1/admin/email/test", json={"to": to}, headers=operator_headers)
+    accepted = client.post("/api/v1/admin/email/test", json={"to": to}, headers=operator_headers)
 
     assert accepted.status_code == 202, accepted.text
     received = tls_smtp.wait_for(to)
     assert received.message["From"] == "Orion Ops <mailer@orion.example>"
-    settled(id_runtime, accepted.json()["id"])
-    platform_mail = id_client.get(
+    settled(runtime, accepted.json()["id"])
+    platform_mail = client.get(
         "/api/v1/admin/email/messages?platform_only=true", headers=operator_headers
     ).json()
     mine = [m for m in platform_mail["data"] if m["id"] == accepted.json()["id"]]
@@ -239,12 +235,12 @@ def test_the_platform_default_is_managed_by_operators_and_used_for_platform_mail
     # Tenants never see platform mail.
     assert (
         accepted.json()["id"]
-        not in id_client.get("/api/v1/email/messages", headers=admin_headers).text
+        not in client.get("/api/v1/email/messages", headers=admin_headers).text
     )
 
 
-def test_a_default_for_an_unknown_platform_is_not_found(id_client, operator_headers, plain_smtp):
-    response = id_client.put(
+def test_a_default_for_an_unknown_platform_is_not_found(client, operator_headers, plain_smtp):
+    response = client.put(
         f"/api/v1/admin/email/config?platform_id={uuid.uuid4()}",
         json=plain_smtp.config(),
         headers=operator_headers,
@@ -253,8 +249,8 @@ def test_a_default_for_an_unknown_platform_is_not_found(id_client, operator_head
     assert response.status_code == 404
 
 
-def test_platform_config_routes_are_for_operators_only(id_client, admin_headers):
-    response = id_client.get("/api/v1/admin/email/config", headers=admin_headers)
+def test_platform_config_routes_are_for_operators_only(client, admin_headers):
+    response = client.get("/api/v1/admin/email/config", headers=admin_headers)
 
     assert response.status_code == 403
 
@@ -263,11 +259,11 @@ def test_platform_config_routes_are_for_operators_only(id_client, admin_headers)
 
 
 def test_an_invitation_made_in_the_api_is_mailed_and_its_link_accepts_it(
-    id_client, email_tenant, admin_headers, plain_smtp
+    client, email_tenant, admin_headers, plain_smtp
 ):
     invitee = unique_address("invitee")
 
-    invited = id_client.post(
+    invited = client.post(
         "/api/v1/tenancy/invitations",
         json={"email": invitee, "role": "staff"},
         headers=admin_headers,
@@ -277,7 +273,7 @@ def test_an_invitation_made_in_the_api_is_mailed_and_its_link_accepts_it(
     received = plain_smtp.wait_for(invitee)
     _url, token = link_in(received.text, "/console/invitations/accept")
     assert token == invited.json()["accept_token"]
-    accepted = id_client.post(
+    accepted = client.post(
         "/api/v1/public/tenancy/invitations/accept",
         json={"token": token, "password": "Invited-Horse-31", "full_name": "New Staff"},
     )
@@ -285,16 +281,16 @@ def test_an_invitation_made_in_the_api_is_mailed_and_its_link_accepts_it(
 
 
 def test_a_password_reset_asked_in_the_api_is_mailed_and_its_link_works(
-    id_client, email_tenant, make_user, login, plain_smtp
+    client, email_tenant, make_user, login, plain_smtp
 ):
     user, _ = make_user(email=unique_address("forgetful"))
 
-    asked = id_client.post("/api/v1/public/auth/password-reset", json={"email": user.email})
+    asked = client.post("/api/v1/public/auth/password-reset", json={"email": user.email})
 
     assert asked.status_code == 202
     received = plain_smtp.wait_for(user.email)
     _url, token = link_in(received.text, "/console/password-reset")
-    confirmed = id_client.post(
+    confirmed = client.post(
         "/api/v1/public/auth/password-reset/confirm",
         json={"token": token, "new_password": "Reset-Horse-58"},
     )
@@ -302,18 +298,21 @@ def test_a_password_reset_asked_in_the_api_is_mailed_and_its_link_works(
     assert login(user.email, "Reset-Horse-58")
 
 
-def test_every_email_route_needs_a_signed_in_caller(id_client):
+def test_every_email_route_needs_a_signed_in_caller(client):
     paths = [
         (op, path)
-        for path, item in id_client.get("/openapi.json").json()["paths"].items()
+        for path, item in client.get("/openapi.json").json()["paths"].items()
         if path.startswith(("/api/v1/email", "/api/v1/admin/email"))
         for op in item
     ]
 
     answers = {
-        (op, path): id_client.request(op, path.format(message_id=uuid.uuid4())).status_code
+        (op, path): client.request(
+            op, path.format(message_id=uuid.uuid4(), tenant_id=uuid.uuid4())
+        ).status_code
         for op, path in paths
     }
 
-    assert len(answers) == 12  # six for the tenant, six for operators
+    # Six for the tenant, the same six for operators acting for a tenant, six platform-wide.
+    assert len(answers) == 18
     assert set(answers.values()) == {401}, answers

@@ -10,15 +10,15 @@ import pytest
 
 from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.runtime.models import OutboxEvent
-from orion.modules.auth import service as auth
+from orion.modules.auth import services as auth
 from orion.modules.auth.schemas import NewPassword
 from orion.modules.email.models import EmailConfig, EmailMessage
-from orion.modules.tenancy import service as tenancy
+from orion.modules.tenancy import services as tenancy
 from orion.modules.tenancy.schemas import TenantInvitationCreate
-from tests.modules.email.conftest import stored, unique_address, wait_until
+from tests.modules.email.conftest import enable_email, stored, unique_address, wait_until
 from tests.modules.email.helpers import send_test, settled, use_server
 
-pytestmark = pytest.mark.usefixtures("id_worker")
+pytestmark = pytest.mark.usefixtures("worker")
 
 
 def link_in(body: str, path: str) -> tuple[str, str]:
@@ -33,13 +33,13 @@ def messages_to(runtime, address: str) -> list[EmailMessage]:
 
 
 def test_an_invitation_is_mailed_to_the_invitee_through_the_tenants_server(
-    id_runtime, email_tenant, make_member, tls_smtp
+    runtime, email_tenant, make_member, tls_smtp
 ):
-    use_server(id_runtime, email_tenant, tls_smtp, from_name="Acme Team")
+    use_server(runtime, email_tenant, tls_smtp, from_name="Acme Team")
     admin, _ = make_member(email_tenant, "tenant_admin")
     invitee = unique_address("invitee")
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, email_tenant)
         _invitation, token = tenancy.create_invitation(
             session,
@@ -49,7 +49,7 @@ def test_an_invitation_is_mailed_to_the_invitee_through_the_tenants_server(
         )
 
     received = tls_smtp.wait_for(invitee)
-    base_url = id_runtime.settings.base_url
+    base_url = runtime.settings.base_url
     assert link_in(received.text, "/console/invitations/accept") == (
         f"{base_url}/console/invitations/accept",
         token,
@@ -58,8 +58,8 @@ def test_an_invitation_is_mailed_to_the_invitee_through_the_tenants_server(
     assert received.message["Subject"].startswith(f"{admin.email} invited you to join Acme ")
     assert "as a staff member" in received.text
     assert token in (received.html or "")
-    (message,) = messages_to(id_runtime, invitee)
-    message = settled(id_runtime, message.id)
+    (message,) = messages_to(runtime, invitee)
+    message = settled(runtime, message.id)
     assert (message.tenant_id, message.template, message.state) == (
         email_tenant.tenant_id,
         "invitation",
@@ -69,12 +69,12 @@ def test_an_invitation_is_mailed_to_the_invitee_through_the_tenants_server(
 
 
 def test_no_invitation_mail_for_a_tenant_without_the_module(
-    id_runtime, make_tenant, make_member, email_settings, plain_smtp
+    runtime, make_tenant, make_member, email_settings, plain_smtp
 ):
     tenant = make_tenant()  # email is not switched on for it
     invitee = unique_address("invitee")
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, tenant)
         tenancy.create_invitation(
             session, tenant, data=TenantInvitationCreate(email=invitee, role="user")
@@ -82,7 +82,7 @@ def test_no_invitation_mail_for_a_tenant_without_the_module(
 
     def delivered() -> bool:  # the event went through the outbox: every handler had its go
         rows = stored(
-            id_runtime,
+            runtime,
             OutboxEvent,
             OutboxEvent.name == "tenancy.invitation_created",
             OutboxEvent.tenant_id == tenant.tenant_id,
@@ -90,26 +90,26 @@ def test_no_invitation_mail_for_a_tenant_without_the_module(
         return bool(rows) and all(row.delivered_at is not None for row in rows)
 
     assert wait_until(delivered)
-    assert messages_to(id_runtime, invitee) == []
+    assert messages_to(runtime, invitee) == []
     assert plain_smtp.recorder.to(invitee) == []
 
 
 def test_a_password_reset_link_is_mailed_through_the_platform_default(
-    id_runtime, email_tenant, make_user, plain_smtp
+    runtime, email_tenant, make_user, plain_smtp
 ):
     user, _ = make_user(email=unique_address("forgetful"))
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         auth.request_password_reset(session, user.email)
 
     received = plain_smtp.wait_for(user.email)
     url, token = link_in(received.text, "/console/password-reset")
-    assert url == f"{id_runtime.settings.base_url}/console/password-reset"
+    assert url == f"{runtime.settings.base_url}/console/password-reset"
     assert received.mail_from == "platform@orion.example"
     assert received.message["From"] == "Orion Platform <platform@orion.example>"
     assert "Reset your" in received.message["Subject"]
-    (message,) = messages_to(id_runtime, user.email)
-    message = settled(id_runtime, message.id)
+    (message,) = messages_to(runtime, user.email)
+    message = settled(runtime, message.id)
     assert (message.tenant_id, message.template, message.state, message.sent_via) == (
         None,
         "password_reset",
@@ -117,9 +117,9 @@ def test_a_password_reset_link_is_mailed_through_the_platform_default(
         "settings",
     )
     assert token not in message.body_text
-    with id_runtime.database.unit_of_work() as session:  # the mailed token is the real one
+    with runtime.database.unit_of_work() as session:  # the mailed token is the real one
         auth.reset_password(session, data=NewPassword(token=token, new_password="New-Horse-77"))
-    assert auth_user_signs_in(id_runtime, user.email, "New-Horse-77")
+    assert auth_user_signs_in(runtime, user.email, "New-Horse-77")
 
 
 def auth_user_signs_in(runtime, email: str, password: str) -> bool:
@@ -127,41 +127,60 @@ def auth_user_signs_in(runtime, email: str, password: str) -> bool:
         return auth.authenticate_password(session, email, password) is not None
 
 
-def test_a_deleted_tenants_server_and_mail_are_dropped(id_runtime, email_tenant, plain_smtp):
-    use_server(id_runtime, email_tenant, plain_smtp)
-    message_id = send_test(id_runtime, email_tenant, unique_address())
-    settled(id_runtime, message_id)
+def test_a_deleted_tenants_server_and_mail_are_dropped(runtime, email_tenant, plain_smtp):
+    use_server(runtime, email_tenant, plain_smtp)
+    message_id = send_test(runtime, email_tenant, unique_address())
+    settled(runtime, message_id)
 
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         tenancy.delete_tenant(session, email_tenant.tenant_id)
 
     def gone() -> bool:
         tenant_id = email_tenant.tenant_id
-        return not stored(id_runtime, EmailConfig, EmailConfig.tenant_id == tenant_id) and not (
-            stored(id_runtime, EmailMessage, EmailMessage.tenant_id == tenant_id)
+        return not stored(runtime, EmailConfig, EmailConfig.tenant_id == tenant_id) and not (
+            stored(runtime, EmailMessage, EmailMessage.tenant_id == tenant_id)
         )
 
     assert wait_until(gone)
 
 
+def test_deleting_a_tenant_leaves_the_other_tenants_mail(
+    runtime, email_tenant, make_tenant, plain_smtp
+):
+    other = make_tenant()
+    enable_email(runtime, other)
+    for tenant in (email_tenant, other):
+        use_server(runtime, tenant, plain_smtp)
+        settled(runtime, send_test(runtime, tenant, unique_address()))
+
+    with runtime.database.unit_of_work() as session:
+        tenancy.delete_tenant(session, email_tenant.tenant_id)
+
+    assert wait_until(
+        lambda: not stored(runtime, EmailConfig, EmailConfig.tenant_id == email_tenant.tenant_id)
+    )
+    assert stored(runtime, EmailConfig, EmailConfig.tenant_id == other.tenant_id)
+    assert stored(runtime, EmailMessage, EmailMessage.tenant_id == other.tenant_id)
+
+
 def test_a_low_and_an_empty_credit_balance_are_mailed_to_the_tenants_admins(
-    id_runtime, email_tenant, make_member, tls_smtp
+    runtime, email_tenant, make_member, tls_smtp
 ):
     from orion.kernel.runtime.activation import ModuleScope
-    from orion.modules.credits import service as credits
+    from orion.modules.credits import services as credits
 
-    use_server(id_runtime, email_tenant, tls_smtp)
+    use_server(runtime, email_tenant, tls_smtp)
     admin, _ = make_member(email_tenant, "tenant_admin", email=unique_address("owner"))
     staff, _ = make_member(email_tenant, "staff", email=unique_address("staff"))
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         scope = ModuleScope(email_tenant.platform_id, email_tenant.tenant_id)
-        id_runtime.modules.enable(session, "credits", scope=scope)
-    with id_runtime.database.unit_of_work() as session:
+        runtime.modules.enable(session, "credits", scope=scope)
+    with runtime.database.unit_of_work() as session:
         set_tenant(session, email_tenant)
         credits.add(session, email_tenant, amount=100, reason="t", idempotency_key="low-1")
         credits.update_settings(session, email_tenant, low_balance_threshold=50)
     for amount, key in ((60, "low-2"), (40, "low-3")):  # 40 left (low), then 0 (depleted)
-        with id_runtime.database.unit_of_work() as session:
+        with runtime.database.unit_of_work() as session:
             set_tenant(session, email_tenant)
             credits.deduct(session, email_tenant, amount=amount, idempotency_key=key)
 
@@ -173,5 +192,5 @@ def test_a_low_and_an_empty_credit_balance_are_mailed_to_the_tenants_admins(
         f"{name}: your credits are used up",
     ]
     low = next(m for m in tls_smtp.recorder.to(admin.email) if "low" in m.message["Subject"])
-    assert f"{id_runtime.settings.base_url}/console/credits" in low.text
-    assert messages_to(id_runtime, staff.email) == []
+    assert f"{runtime.settings.base_url}/console/credits" in low.text
+    assert messages_to(runtime, staff.email) == []

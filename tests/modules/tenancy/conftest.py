@@ -6,14 +6,8 @@ from dataclasses import dataclass
 import pytest
 
 from orion.kernel.data.tenancy import TenantContext
-from orion.modules.auth import service as auth
+from orion.modules.auth import services as auth
 from tests.modules.tenancy.support import signed_in
-
-
-@pytest.fixture
-def make_tenant(id_make_tenant):  # type: ignore[no-untyped-def]
-    """Tenants made through the tenancy module (not the kernel's testkit directory)."""
-    return id_make_tenant
 
 
 @dataclass
@@ -26,26 +20,26 @@ class Member:
 
 
 @pytest.fixture
-def member(id_runtime, make_tenant, make_member):  # type: ignore[no-untyped-def]
+def member(runtime, make_tenant, make_member):  # type: ignore[no-untyped-def]
     """`member(tenant=None, role="tenant_admin")`: a signed-in member (a new tenant if none)."""
 
     def make(tenant: TenantContext | None = None, role: str = "tenant_admin") -> Member:
         tenant = tenant or make_tenant()
         user, password = make_member(tenant, role=role)
-        headers = signed_in(id_runtime, user.id, tenant.tenant_id)
+        headers = signed_in(runtime, user.id, tenant.tenant_id)
         return Member(tenant, user.id, user.email, password, headers)
 
     return make
 
 
 @pytest.fixture(scope="session")
-def operator(id_runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def operator(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A platform operator's headers, shared by the tests of this folder."""
-    with id_runtime.database.unit_of_work() as session:
+    with runtime.database.unit_of_work() as session:
         user = auth.create_user(
             session,
             email=f"operator-{uuid.uuid4().hex[:8]}@example.com",
             password="Operator-Pass-1",
             is_superadmin=True,
         )
-    return signed_in(id_runtime, user.id)
+    return signed_in(runtime, user.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from orion.kernel.runtime import Runtime
-from orion.modules.auth import service as auth
+from orion.modules.auth import services as auth
 
 
 def signed_in(

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from orion.modules.tenancy.cli import app
 
 
-def test_operators_create_and_list_tenants_from_the_command_line(id_runtime, monkeypatch):
-    monkeypatch.setenv("ORION_DATABASE_URL", id_runtime.settings.database_url)
+def test_operators_create_and_list_tenants_from_the_command_line(runtime, monkeypatch):
+    monkeypatch.setenv("ORION_DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("ORION_LOG_JSON", "false")
     runner = CliRunner()
     name = f"Cli Shop {uuid.uuid4().hex[:6]}"

@@ -5,21 +5,21 @@ from __future__ import annotations
 import threading
 import time
 
-from orion.modules.tenancy import service
+from orion.modules.tenancy import services
 from orion.modules.tenancy.exceptions import AlreadyMember
 
 
-def test_a_membership_added_twice_at_once_is_a_conflict(id_runtime, make_tenant, make_user):
+def test_a_membership_added_twice_at_once_is_a_conflict(runtime, make_tenant, make_user):
     tenant = make_tenant()
     user, _ = make_user()
-    first = id_runtime.database.session()
-    service.add_member(first, tenant, user_id=user.id, role="staff")  # written, not committed
+    first = runtime.database.session()
+    services.add_member(first, tenant, user_id=user.id, role="staff")  # written, not committed
     outcome: dict[str, BaseException] = {}
 
     def second() -> None:
         try:
-            with id_runtime.database.unit_of_work() as session:
-                service.add_member(session, tenant, user_id=user.id, role="user")
+            with runtime.database.unit_of_work() as session:
+                services.add_member(session, tenant, user_id=user.id, role="user")
         except BaseException as exc:
             outcome["error"] = exc
 

@@ -13,8 +13,7 @@ from orion.kernel.runtime.events import SCRUBBED
 from orion.kernel.runtime.models import OutboxEvent
 from orion.kernel.security import hash_token
 from orion.modules.tenancy.models import Invitation, Membership
-from tests.helpers import platform_session
-from tests.identity_fixtures import unique_email
+from tests.helpers import platform_session, unique_email
 
 API = "/api/v1/tenancy"
 ACCEPT = "/api/v1/public/tenancy/invitations/accept"
@@ -29,25 +28,25 @@ def invite(client, admin, email: str, role: str = "staff", **extra):
     return response.json()
 
 
-def test_an_invited_person_joins_with_a_new_account(id_client, id_runtime, member, login):
+def test_an_invited_person_joins_with_a_new_account(client, runtime, member, login):
     admin = member()
     email = unique_email("new.person")
-    created = invite(id_client, admin, email.replace("new.person", "New.Person"), role="staff")
+    created = invite(client, admin, email.replace("new.person", "New.Person"), role="staff")
     assert created["email"] == email
     assert created["status"] == "pending" and created["role"] == "staff"
     token = created["accept_token"]
     expires_at = datetime.fromisoformat(created["expires_at"])
     assert timedelta(days=6, hours=23) < expires_at - utcnow() <= timedelta(days=7)
 
-    with platform_session(id_runtime) as session:
+    with platform_session(runtime) as session:
         stored = session.get(Invitation, uuid.UUID(created["id"]))
         assert stored.token_hash == hash_token(token)
         assert token not in str({c.name: getattr(stored, c.name) for c in Invitation.__table__.c})
-    listed = id_client.get(f"{API}/invitations", headers=admin.headers).json()
+    listed = client.get(f"{API}/invitations", headers=admin.headers).json()
     assert [i["id"] for i in listed["data"]] == [created["id"]]
     assert "accept_token" not in listed["data"][0]
 
-    accepted = id_client.post(
+    accepted = client.post(
         ACCEPT, json={"token": token, "password": NEW_PASSWORD, "full_name": "New Person"}
     )
     assert accepted.status_code == 200, accepted.text
@@ -55,26 +54,26 @@ def test_an_invited_person_joins_with_a_new_account(id_client, id_runtime, membe
     assert accepted.json()["tenant_id"] == str(admin.tenant.tenant_id)
 
     headers = login(email, NEW_PASSWORD)
-    tenant = id_client.get(f"{API}/tenant", headers=headers)
+    tenant = client.get(f"{API}/tenant", headers=headers)
     assert tenant.status_code == 200 and tenant.json()["id"] == str(admin.tenant.tenant_id)
-    members = id_client.get(f"{API}/members", headers=admin.headers).json()
+    members = client.get(f"{API}/members", headers=admin.headers).json()
     assert (email, "staff", "New Person") in {
         (m["email"], m["role"], m["full_name"]) for m in members["data"]
     }
-    status = id_client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
+    status = client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
     assert status["status"] == "accepted"
 
-    reused = id_client.post(ACCEPT, json={"token": token, "password": NEW_PASSWORD})
+    reused = client.post(ACCEPT, json={"token": token, "password": NEW_PASSWORD})
     assert reused.status_code == 409 and reused.json()["code"] == "invitation_used"
 
 
-def test_the_mail_gets_the_plaintext_token_through_the_event(id_client, id_runtime, member):
-    if not id_runtime.events.after_commit.get("tenancy.invitation_created"):
+def test_the_mail_gets_the_plaintext_token_through_the_event(client, runtime, member):
+    if not runtime.events.after_commit.get("tenancy.invitation_created"):
         return  # nobody listens after commit (no email module): the event is not stored
     admin = member()
     email = unique_email("mail-me")
-    created = invite(id_client, admin, email)
-    with platform_session(id_runtime) as session:
+    created = invite(client, admin, email)
+    with platform_session(runtime) as session:
         events = session.scalars(
             select(OutboxEvent).where(OutboxEvent.name == "tenancy.invitation_created")
         ).all()
@@ -88,198 +87,188 @@ def test_the_mail_gets_the_plaintext_token_through_the_event(id_client, id_runti
     assert payload["invited_by_email"] == admin.email
 
 
-def test_an_existing_user_joins_with_their_own_password(
-    id_client, id_runtime, member, make_user, login
-):
+def test_an_existing_user_joins_with_their_own_password(client, runtime, member, make_user, login):
     admin = member()
     user, password = make_user()
-    created = invite(id_client, admin, user.email, role="user")
+    created = invite(client, admin, user.email, role="user")
 
-    wrong = id_client.post(ACCEPT, json={"token": created["accept_token"], "password": "nope"})
+    wrong = client.post(ACCEPT, json={"token": created["accept_token"], "password": "nope"})
     assert wrong.status_code in (401, 403)
     assert wrong.json()["errors"][0]["field"] == "password"
-    with platform_session(id_runtime) as session:
+    with platform_session(runtime) as session:
         assert session.scalar(select(Membership).where(Membership.user_id == user.id)) is None
-    still = id_client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
+    still = client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
     assert still["status"] == "pending"
 
-    accepted = id_client.post(ACCEPT, json={"token": created["accept_token"], "password": password})
+    accepted = client.post(ACCEPT, json={"token": created["accept_token"], "password": password})
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["new_user"] is False and accepted.json()["user_id"] == str(user.id)
     headers = login(user.email, password, tenant_id=admin.tenant.tenant_id)
-    assert id_client.get(f"{API}/tenant", headers=headers).status_code == 200
+    assert client.get(f"{API}/tenant", headers=headers).status_code == 200
 
 
-def test_an_invitation_only_ever_opens_its_own_tenant(id_client, member, login):
+def test_an_invitation_only_ever_opens_its_own_tenant(client, member, login):
     a = member()
     b = member()
     email = unique_email("only-a")
-    created = invite(id_client, a, email, role="tenant_admin")
-    id_client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
+    created = invite(client, a, email, role="tenant_admin")
+    client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
     headers = login(email, NEW_PASSWORD)
-    mine = id_client.get(f"{API}/my-tenants", headers=headers).json()
+    mine = client.get(f"{API}/my-tenants", headers=headers).json()
     assert [t["tenant_id"] for t in mine["data"]] == [str(a.tenant.tenant_id)]
     into_b = {**headers, "X-Tenant-ID": str(b.tenant.tenant_id)}
-    response = id_client.get(f"{API}/members", headers=into_b)
+    response = client.get(f"{API}/members", headers=into_b)
     assert response.status_code in (401, 403, 404)
     assert b.email not in response.text
     # B's admin cannot see, revoke or reuse A's invitation either.
     url = f"{API}/invitations/{created['id']}"
-    assert id_client.get(url, headers=b.headers).status_code == 404
-    assert id_client.post(f"{url}/revoke", headers=b.headers).status_code == 404
+    assert client.get(url, headers=b.headers).status_code == 404
+    assert client.post(f"{url}/revoke", headers=b.headers).status_code == 404
 
 
-def test_expired_and_revoked_invitations_are_refused(id_client, id_runtime, member):
+def test_expired_and_revoked_invitations_are_refused(client, runtime, member):
     admin = member()
     email = unique_email("late")
-    expired = invite(id_client, admin, email)
-    with id_runtime.database.unit_of_work() as session:
+    expired = invite(client, admin, email)
+    with runtime.database.unit_of_work() as session:
         session.execute(
             update(Invitation)
             .where(Invitation.id == uuid.UUID(expired["id"]))
             .values(expires_at=utcnow() - timedelta(minutes=1)),
             execution_options={"all_tenants": True},
         )
-    response = id_client.post(
+    response = client.post(
         ACCEPT, json={"token": expired["accept_token"], "password": NEW_PASSWORD}
     )
     assert response.status_code == 410 and response.json()["code"] == "invitation_expired"
-    states = id_client.get(
+    states = client.get(
         f"{API}/invitations", headers=admin.headers, params={"status": "expired"}
     ).json()
     assert [i["id"] for i in states["data"]] == [expired["id"]]
     # An expired invitation does not block a new one for the same email.
-    renewed = invite(id_client, admin, email)
+    renewed = invite(client, admin, email)
 
-    revoked = id_client.post(f"{API}/invitations/{renewed['id']}/revoke", headers=admin.headers)
+    revoked = client.post(f"{API}/invitations/{renewed['id']}/revoke", headers=admin.headers)
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
-    again = id_client.post(f"{API}/invitations/{renewed['id']}/revoke", headers=admin.headers)
+    again = client.post(f"{API}/invitations/{renewed['id']}/revoke", headers=admin.headers)
     assert again.status_code == 200  # revoking twice changes nothing
-    response = id_client.post(
+    response = client.post(
         ACCEPT, json={"token": renewed["accept_token"], "password": NEW_PASSWORD}
     )
     assert response.status_code == 410 and response.json()["code"] == "invitation_revoked"
-    unknown = id_client.post(ACCEPT, json={"token": "inv_not-a-real-token", "password": "x"})
+    unknown = client.post(ACCEPT, json={"token": "inv_not-a-real-token", "password": "x"})
     assert unknown.status_code == 404 and unknown.json()["code"] == "invitation_not_found"
 
 
-def test_a_used_invitation_cannot_be_revoked(id_client, member):
+def test_a_used_invitation_cannot_be_revoked(client, member):
     admin = member()
-    created = invite(id_client, admin, unique_email("used"))
-    id_client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
-    response = id_client.post(f"{API}/invitations/{created['id']}/revoke", headers=admin.headers)
+    created = invite(client, admin, unique_email("used"))
+    client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
+    response = client.post(f"{API}/invitations/{created['id']}/revoke", headers=admin.headers)
     assert response.status_code == 409 and response.json()["code"] == "invitation_used"
 
 
-def test_invitations_refuse_duplicates_and_bad_input(id_client, member):
+def test_invitations_refuse_duplicates_and_bad_input(client, member):
     admin = member()
     email = unique_email("twice")
-    invite(id_client, admin, email)
-    duplicate = id_client.post(
+    invite(client, admin, email)
+    duplicate = client.post(
         f"{API}/invitations", headers=admin.headers, json={"email": email.upper()}
     )
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "invitation_pending"
     assert duplicate.json()["errors"][0]["field"] == "email"
-    existing = id_client.post(
-        f"{API}/invitations", headers=admin.headers, json={"email": admin.email}
-    )
+    existing = client.post(f"{API}/invitations", headers=admin.headers, json={"email": admin.email})
     assert existing.status_code == 409 and existing.json()["code"] == "already_member"
     for body, field in (
         ({"email": "not-an-email"}, "email"),
         ({"email": "ok@example.com", "role": "owner"}, "role"),
         ({"email": "ok@example.com", "store_ids": ["not-a-uuid"]}, "store_ids.0"),
     ):
-        response = id_client.post(f"{API}/invitations", headers=admin.headers, json=body)
+        response = client.post(f"{API}/invitations", headers=admin.headers, json=body)
         assert response.status_code == 422, body
         assert [e["field"] for e in response.json()["errors"]] == [field]
-    listed = id_client.get(f"{API}/invitations", headers=admin.headers).json()
+    listed = client.get(f"{API}/invitations", headers=admin.headers).json()
     assert listed["count"] == 1  # nothing half-written
 
 
-def test_a_weak_password_creates_nothing(id_client, id_runtime, member):
+def test_a_weak_password_creates_nothing(client, runtime, member):
     admin = member()
-    created = invite(id_client, admin, unique_email("weak"))
-    response = id_client.post(ACCEPT, json={"token": created["accept_token"], "password": "x"})
+    created = invite(client, admin, unique_email("weak"))
+    response = client.post(ACCEPT, json={"token": created["accept_token"], "password": "x"})
     assert response.status_code == 422
     assert "password" in [e["field"] for e in response.json()["errors"]]
-    status = id_client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
+    status = client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
     assert status["status"] == "pending"
-    retry = id_client.post(
-        ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD}
-    )
+    retry = client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
     assert retry.status_code == 200, retry.text
 
 
-def test_an_invited_staff_member_is_limited_to_the_given_stores(id_client, member, login):
+def test_an_invited_staff_member_is_limited_to_the_given_stores(client, member, login):
     admin = member()
     stores = [
-        id_client.post(
+        client.post(
             f"{API}/stores", headers=admin.headers, json={"name": n, "code": n.lower()}
         ).json()
         for n in ("North", "South")
     ]
     foreign_admin = member()
-    foreign = id_client.post(
+    foreign = client.post(
         f"{API}/stores", headers=foreign_admin.headers, json={"name": "F", "code": "f"}
     ).json()
     email = unique_email("north")
-    refused = id_client.post(
+    refused = client.post(
         f"{API}/invitations",
         headers=admin.headers,
         json={"email": email, "role": "staff", "store_ids": [foreign["id"]]},
     )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "store_ids"
-    created = invite(id_client, admin, email, role="staff", store_ids=[stores[0]["id"]])
-    id_client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
+    created = invite(client, admin, email, role="staff", store_ids=[stores[0]["id"]])
+    client.post(ACCEPT, json={"token": created["accept_token"], "password": NEW_PASSWORD})
     headers = login(email, NEW_PASSWORD)
-    seen = id_client.get(f"{API}/stores", headers=headers).json()
+    seen = client.get(f"{API}/stores", headers=headers).json()
     assert [s["id"] for s in seen["data"]] == [stores[0]["id"]]
 
 
-def test_operators_invite_into_any_tenant(id_client, operator, make_tenant):
+def test_operators_invite_into_any_tenant(client, operator, make_tenant):
     tenant = make_tenant()
     base = f"/api/v1/admin/tenancy/tenants/{tenant.tenant_id}/invitations"
     email = unique_email("owner")
-    created = id_client.post(base, headers=operator, json={"email": email, "role": "tenant_admin"})
+    created = client.post(base, headers=operator, json={"email": email, "role": "tenant_admin"})
     assert created.status_code == 201, created.text
-    listed = id_client.get(base, headers=operator).json()
+    listed = client.get(base, headers=operator).json()
     assert [i["email"] for i in listed["data"]] == [email]
-    accepted = id_client.post(
+    accepted = client.post(
         ACCEPT, json={"token": created.json()["accept_token"], "password": NEW_PASSWORD}
     )
     assert accepted.json()["role"] == "tenant_admin"
 
 
 def test_a_deactivated_account_is_told_so_and_nothing_changes(
-    id_client, id_runtime, member, make_user, operator
+    client, runtime, member, make_user, operator
 ):
     admin = member()
     user, password = make_user()
-    created = invite(id_client, admin, user.email, role="user")
-    deactivated = id_client.patch(
+    created = invite(client, admin, user.email, role="user")
+    deactivated = client.patch(
         f"/api/v1/admin/auth/users/{user.id}", json={"is_active": False}, headers=operator
     )
     assert deactivated.status_code == 200, deactivated.text
 
     # With its right password or a wrong one: the account is deactivated, not mistyped.
     for attempt in (password, "not-the-password"):
-        refused = id_client.post(
-            ACCEPT, json={"token": created["accept_token"], "password": attempt}
-        )
+        refused = client.post(ACCEPT, json={"token": created["accept_token"], "password": attempt})
         assert refused.status_code == 403, refused.text
         assert refused.json()["code"] == "account_disabled"
         assert "deactivated" in refused.json()["detail"]
 
-    with platform_session(id_runtime) as session:
+    with platform_session(runtime) as session:
         assert session.scalar(select(Membership).where(Membership.user_id == user.id)) is None
-    still = id_client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
+    still = client.get(f"{API}/invitations/{created['id']}", headers=admin.headers).json()
     assert still["status"] == "pending"
-    account = id_client.get(f"/api/v1/admin/auth/users/{user.id}", headers=operator).json()
+    account = client.get(f"/api/v1/admin/auth/users/{user.id}", headers=operator).json()
     assert account["is_active"] is False
 
     # Reactivated, the same invitation works.
-    id_client.patch(
-        f"/api/v1/admin/auth/users/{user.id}", json={"is_active": True}, headers=operator
-    )
-    accepted = id_client.post(ACCEPT, json={"token": created["accept_token"], "password": password})
+    client.patch(f"/api/v1/admin/auth/users/{user.id}", json={"is_active": True}, headers=operator)
+    accepted = client.post(ACCEPT, json={"token": created["accept_token"], "password": password})
     assert accepted.status_code == 200, accepted.text

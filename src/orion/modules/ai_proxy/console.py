@@ -10,10 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import utcnow
 from orion.kernel.data.paging import Page
-from orion.kernel.web.console import ConsolePage, FormData, FormErrors, attempt, parse_form
+from orion.kernel.data.tenancy import TenantContext
+from orion.kernel.web.console import ConsolePage, FormData, FormPage
 from orion.kernel.web.dependencies import PlatformId, SessionDep, TargetTenant
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.schemas import (
@@ -108,59 +110,51 @@ def _by_model(totals: list[Any]) -> list[dict[str, Any]]:
 
 # -- operators: the catalogue ------------------------------------------------------------------
 
+catalogue_page = FormPage("ai_proxy/console/catalogue.html")
+model_page = FormPage("ai_proxy/console/model.html")
 
-def _catalogue_page(
-    page: ConsolePage,
-    session: Any,
-    platform_id: uuid.UUID,
-    *,
-    errors: FormErrors | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
+
+def _catalogue(session: Session, platform_id: uuid.UUID) -> dict[str, Any]:
     models, count = service.list_models(session, platform_id, page=Page(limit=500))
-    return page.render(
-        "ai_proxy/console/catalogue.html",
-        status=status,
-        models=models,
-        count=count,
-        platform_id=platform_id,
-        kinds=[(k.value, k.value) for k in ModelKind],
-        providers=[(p.value, p.value) for p in ModelProvider],
-        errors=errors or {},
-        values=values or {},
-    )
+    return {
+        "models": models,
+        "count": count,
+        "platform_id": platform_id,
+        "kinds": [(k.value, k.value) for k in ModelKind],
+        "providers": [(p.value, p.value) for p in ModelProvider],
+    }
 
 
 @admin_pages.get("/")
 def catalogue(page: ConsolePage, session: SessionDep, platform_id: PlatformId) -> HTMLResponse:
-    return _catalogue_page(page, session, platform_id)
+    return catalogue_page.show(page, session, **_catalogue(session, platform_id))
 
 
 @admin_pages.post("/models")
 def create_model(
     page: ConsolePage, session: SessionDep, form: FormData, platform: PlatformId
 ) -> Response:
-    data, errors = parse_form(AiModelCreate, _model_fields(form, create=True))
-    if data is not None:
-        model, errors = attempt(session, lambda: service.create_model(session, platform, data=data))
-        if model is not None:
-            return page.redirect(
-                f"/console/platform/ai_proxy/?platform_id={platform}",
-                message=f"{model.name} is offered.",
-            )
-    return _catalogue_page(page, session, platform, errors=errors, values=form, status=422)
+    created = catalogue_page.run(
+        session,
+        _model_fields(form, create=True),
+        AiModelCreate,
+        lambda data: service.create_model(session, platform, data=data),
+    )
+    return catalogue_page.outcome(
+        page,
+        session,
+        form,
+        created,
+        done=f"/console/platform/ai_proxy/?platform_id={platform}",
+        message=lambda model: f"{model.name} is offered.",
+        **_catalogue(session, platform),
+    )
 
 
-def _edit_page(
-    page: ConsolePage,
-    model: Any,
-    *,
-    errors: FormErrors | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    shown = values or {
+@admin_pages.get("/models/{model_id}")
+def edit_model(page: ConsolePage, session: SessionDep, model_id: uuid.UUID) -> HTMLResponse:
+    model = service.get_model(session, model_id)
+    shown = {
         "upstream_model": model.upstream_model,
         "input_price": str(model.input_price),
         "output_price": str(model.output_price),
@@ -168,18 +162,7 @@ def _edit_page(
         "fallbacks": ", ".join(model.fallbacks),
         "is_active": "on" if model.is_active else "",
     }
-    return page.render(
-        "ai_proxy/console/model.html",
-        status=status,
-        model=model,
-        errors=errors or {},
-        values=shown,
-    )
-
-
-@admin_pages.get("/models/{model_id}")
-def edit_model(page: ConsolePage, session: SessionDep, model_id: uuid.UUID) -> HTMLResponse:
-    return _edit_page(page, service.get_model(session, model_id))
+    return model_page.show(page, session, values=shown, model=model)
 
 
 @admin_pages.post("/models/{model_id}")
@@ -187,16 +170,21 @@ def update_model(
     page: ConsolePage, session: SessionDep, model_id: uuid.UUID, form: FormData
 ) -> Response:
     model = service.get_model(session, model_id)
-    data, errors = parse_form(AiModelUpdate, _model_fields(form, create=False))
-    if data is not None:
-        _, errors = attempt(session, lambda: service.update_model(session, model_id, data=data))
-        if not errors:
-            return page.redirect(
-                f"/console/platform/ai_proxy/?platform_id={model.platform_id}",
-                message=f"{model.name} is saved.",
-            )
-    session.refresh(model)
-    return _edit_page(page, model, errors=errors, values=form, status=422)
+    saved = model_page.run(
+        session,
+        _model_fields(form, create=False),
+        AiModelUpdate,
+        lambda data: service.update_model(session, model_id, data=data),
+    )
+    return model_page.outcome(
+        page,
+        session,
+        form,
+        saved,
+        done=f"/console/platform/ai_proxy/?platform_id={model.platform_id}",
+        message=f"{model.name} is saved.",
+        model=model,
+    )
 
 
 @admin_pages.post("/models/{model_id}/delete")
@@ -223,32 +211,22 @@ def _model_fields(form: dict[str, str], *, create: bool) -> dict[str, Any]:
 
 # -- operators: a tenant's limits --------------------------------------------------------------
 
+limits_page = FormPage("ai_proxy/console/limits.html")
 
-def _limits_page(
-    page: ConsolePage,
-    session: Any,
-    tenant: Any,
-    *,
-    errors: FormErrors | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    return page.render(
-        "ai_proxy/console/limits.html",
-        status=status,
-        tenant=tenant,
-        tenant_name=page.runtime.directory.name_of(session, tenant.tenant_id),
-        limits=service.limits_public(session, tenant),
-        own=service.own_limits(session, tenant),
-        limit_fields=LIMIT_FIELDS,
-        errors=errors or {},
-        values=values,
-    )
+
+def _limits(page: ConsolePage, session: Session, tenant: TenantContext) -> dict[str, Any]:
+    return {
+        "tenant": tenant,
+        "tenant_name": page.runtime.directory.name_of(session, tenant.tenant_id),
+        "limits": service.limits_public(session, tenant),
+        "own": service.own_limits(session, tenant),
+        "limit_fields": LIMIT_FIELDS,
+    }
 
 
 @admin_pages.get("/tenants/{tenant_id}/limits")
 def tenant_limits(page: ConsolePage, session: SessionDep, tenant: TargetTenant) -> HTMLResponse:
-    return _limits_page(page, session, tenant)
+    return limits_page.show(page, session, **_limits(page, session, tenant))
 
 
 @admin_pages.post("/tenants/{tenant_id}/limits")
@@ -256,10 +234,18 @@ def save_tenant_limits(
     page: ConsolePage, session: SessionDep, tenant: TargetTenant, form: FormData
 ) -> Response:
     posted = {name: form.get(name, "").strip() or None for name, _ in LIMIT_FIELDS}
-    data, errors = parse_form(AiTenantLimitsUpdate, posted)
-    if data is None:
-        return _limits_page(page, session, tenant, errors=errors, values=form, status=422)
-    service.set_limits(session, tenant, data=data)
-    return page.redirect(
-        f"/console/platform/ai_proxy/tenants/{tenant.tenant_id}/limits", message="Limits saved."
+    saved = limits_page.run(
+        session,
+        posted,
+        AiTenantLimitsUpdate,
+        lambda data: service.set_limits(session, tenant, data=data),
+    )
+    return limits_page.outcome(
+        page,
+        session,
+        form,
+        saved,
+        done=f"/console/platform/ai_proxy/tenants/{tenant.tenant_id}/limits",
+        message="Limits saved.",
+        **_limits(page, session, tenant),
     )

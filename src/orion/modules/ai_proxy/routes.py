@@ -1,6 +1,8 @@
 """AI proxy routes: the OpenAI-compatible surface at /v1 (callers use an Orion access token
-with the `ai_proxy.use` scope; the tenant is the token's), the tenant's usage and limits,
-and the operators' model catalogue and per-tenant limits."""
+with the `ai_proxy.use` scope; the tenant is the token's); the tenant's usage, limits and
+prices (`api`: its members, and operators acting for it under
+/api/v1/admin/ai_proxy/tenants/{tenant_id}, who also set its limits); the operators'
+model catalogue (`admin`)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from orion.kernel.web.dependencies import (
     PlatformAdmin,
     PlatformId,
     SessionDep,
-    TargetTenant,
     problem_responses,
     require_permission,
 )
@@ -36,7 +37,6 @@ from orion.modules.ai_proxy.schemas import (
     AiModelUpdate,
     AiTenantLimitsPublic,
     AiTenantLimitsUpdate,
-    AiUsagePublic,
     AiUsagesPublic,
     AiUsageTotalsPublic,
     ChatCompletionCreate,
@@ -150,7 +150,7 @@ def list_usage(
 ) -> AiUsagesPublic:
     """One record per call, newest first."""
     rows, count = service.list_usage(session, tenant, page=page, model=model, status=status)
-    return AiUsagesPublic(data=[AiUsagePublic.model_validate(r) for r in rows], count=count)
+    return AiUsagesPublic.of(rows, count)
 
 
 @api.get("/usage/totals", responses=problem_responses(422))
@@ -179,11 +179,19 @@ def tenant_limits(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> AiT
     return service.limits_public(session, tenant)
 
 
+@api.put("/limits", responses=problem_responses(403, 404, 422))
+def set_tenant_limits(
+    session: SessionDep, tenant: CurrentTenant, _: PlatformAdmin, body: AiTenantLimitsUpdate
+) -> AiTenantLimitsPublic:
+    """The tenant's own limits (operators only); a null field takes the deployment's default."""
+    return service.set_limits(session, tenant, data=body)
+
+
 @api.get("/models")
 def tenant_models(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> AiModelsPublic:
     """The models offered to the tenant, with their prices (credits per million tokens)."""
     rows = _offered(session, tenant)
-    return AiModelsPublic(data=[AiModelPublic.model_validate(r) for r in rows], count=len(rows))
+    return AiModelsPublic.of(rows, len(rows))
 
 
 # -- operators ---------------------------------------------------------------------------------
@@ -194,7 +202,7 @@ def list_models(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
 ) -> AiModelsPublic:
     rows, count = service.list_models(session, platform_id, page=page)
-    return AiModelsPublic(data=[AiModelPublic.model_validate(r) for r in rows], count=count)
+    return AiModelsPublic.of(rows, count)
 
 
 @admin.post("/models", status_code=status.HTTP_201_CREATED, responses=SAVING)
@@ -220,18 +228,3 @@ def update_model(
 @admin.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 def delete_model(session: SessionDep, _: PlatformAdmin, model_id: uuid.UUID) -> None:
     service.delete_model(session, model_id)
-
-
-@admin.get("/tenants/{tenant_id}/limits", responses=NOT_FOUND)
-def get_tenant_limits(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant
-) -> AiTenantLimitsPublic:
-    return service.limits_public(session, tenant)
-
-
-@admin.put("/tenants/{tenant_id}/limits", responses=NOT_FOUND | SAVING)
-def set_tenant_limits(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: AiTenantLimitsUpdate
-) -> AiTenantLimitsPublic:
-    """The tenant's own limits; a null field takes the deployment's default."""
-    return service.set_limits(session, tenant, data=body)

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orion.kernel.data.paging import Listing
+
 ModelName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@+-]+$")]
 Price = Annotated[int, Field(ge=0, le=10**12, description="Credits per million tokens")]
 Limit = Annotated[int, Field(ge=0, le=10**12, description="Per minute; 0 is no limit")]
@@ -130,9 +132,7 @@ class AiModelPublic(BaseModel):
     updated_at: datetime
 
 
-class AiModelsPublic(BaseModel):
-    data: list[AiModelPublic]
-    count: int
+AiModelsPublic = Listing[AiModelPublic]
 
 
 # -- rate limits -------------------------------------------------------------------------------
@@ -187,9 +187,7 @@ class AiUsagePublic(BaseModel):
     created_at: datetime
 
 
-class AiUsagesPublic(BaseModel):
-    data: list[AiUsagePublic]
-    count: int
+AiUsagesPublic = Listing[AiUsagePublic]
 
 
 class AiUsageTotal(BaseModel):

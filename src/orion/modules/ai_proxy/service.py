@@ -12,13 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import utcnow
-from orion.kernel.data.paging import Page, paginate
-from orion.kernel.data.tenancy import TenantContext
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext, acting_for
 from orion.kernel.errors import FieldError, OrionError
 from orion.kernel.runtime import Runtime, runtime_of
 from orion.modules.ai_proxy.exceptions import (
@@ -36,6 +35,11 @@ from orion.modules.ai_proxy.metering import (
 )
 from orion.modules.ai_proxy.models import AiModel, AiTenantLimits, AiUsage
 from orion.modules.ai_proxy.ratelimit import Limits
+from orion.modules.ai_proxy.repository import (
+    AiModelRepository,
+    AiTenantLimitsRepository,
+    AiUsageRepository,
+)
 from orion.modules.ai_proxy.schemas import (
     AiModelCreate,
     AiModelUpdate,
@@ -47,7 +51,7 @@ from orion.modules.ai_proxy.schemas import (
 )
 from orion.modules.ai_proxy.settings import AiProxySettings
 from orion.modules.api_keys import service as api_keys
-from orion.modules.credits import service as credits
+from orion.modules.credits import services as credits
 
 log = structlog.get_logger(__name__)
 
@@ -66,17 +70,12 @@ def settings_of(runtime: Runtime) -> AiProxySettings:
 def list_models(
     session: Session, platform_id: uuid.UUID, *, page: Page, active_only: bool = False
 ) -> tuple[list[AiModel], int]:
-    query = select(AiModel).where(AiModel.platform_id == platform_id)
-    if active_only:
-        query = query.where(AiModel.is_active.is_(True))
-    return paginate(session, query, page, AiModel.name)
+    models = AiModelRepository(session)
+    return models.page(models.of_platform(platform_id, active_only=active_only), page, AiModel.name)
 
 
 def get_model(session: Session, model_id: uuid.UUID) -> AiModel:
-    row = session.get(AiModel, model_id)
-    if row is None:
-        raise ModelNotFound(str(model_id))
-    return row
+    return AiModelRepository(session).get(model_id)
 
 
 def create_model(session: Session, platform_id: uuid.UUID, *, data: AiModelCreate) -> AiModel:
@@ -125,8 +124,8 @@ def update_model(session: Session, model_id: uuid.UUID, *, data: AiModelUpdate) 
 
 
 def delete_model(session: Session, model_id: uuid.UUID) -> None:
-    session.delete(get_model(session, model_id))
-    session.flush()
+    models = AiModelRepository(session)
+    models.delete(models.get(model_id))
 
 
 def _set_fallbacks(session: Session, row: AiModel, names: list[str]) -> None:
@@ -135,13 +134,7 @@ def _set_fallbacks(session: Session, row: AiModel, names: list[str]) -> None:
         problems.append(f"{row.name} cannot fall back to itself")
     if len(set(names)) != len(names):
         problems.append("a fallback is named twice")
-    known = dict(
-        session.execute(
-            select(AiModel.name, AiModel.kind).where(
-                AiModel.platform_id == row.platform_id, AiModel.name.in_(names)
-            )
-        ).all()
-    )
+    known = AiModelRepository(session).kinds(row.platform_id, names)
     problems += [f"{name} is not a model of this platform" for name in names if name not in known]
     problems += [
         f"{name} is a {known[name]} model"
@@ -159,6 +152,7 @@ def _set_fallbacks(session: Session, row: AiModel, names: list[str]) -> None:
 
 
 def limits_for(session: Session, tenant: TenantContext) -> Limits:
+    """The tenant's rate limits: its own where an operator set them, else the defaults."""
     defaults = settings_of(runtime_of(session))
     own = own_limits(session, tenant)
 
@@ -176,9 +170,8 @@ def limits_for(session: Session, tenant: TenantContext) -> Limits:
 
 def own_limits(session: Session, tenant: TenantContext) -> AiTenantLimits | None:
     """The tenant's own overrides, if an operator set any."""
-    return session.scalar(
-        select(AiTenantLimits).where(AiTenantLimits.tenant_id == tenant.tenant_id)
-    )
+    with acting_for(session, tenant):
+        return AiTenantLimitsRepository(session).own()
 
 
 def limits_public(session: Session, tenant: TenantContext) -> AiTenantLimitsPublic:
@@ -189,14 +182,12 @@ def limits_public(session: Session, tenant: TenantContext) -> AiTenantLimitsPubl
 def set_limits(
     session: Session, tenant: TenantContext, *, data: AiTenantLimitsUpdate
 ) -> AiTenantLimitsPublic:
-    row = own_limits(session, tenant)
-    if row is None:
-        row = AiTenantLimits(tenant_id=tenant.tenant_id)
-        session.add(row)
-    for name, value in data.model_dump().items():
-        setattr(row, name, value)
-    session.flush()
-    return limits_public(session, tenant)
+    with acting_for(session, tenant):
+        row = own_limits(session, tenant) or AiTenantLimits()
+        for name, value in data.model_dump().items():
+            setattr(row, name, value)
+        AiTenantLimitsRepository(session).add(row)
+        return limits_public(session, tenant)
 
 
 # -- a call ------------------------------------------------------------------------------------
@@ -232,7 +223,7 @@ def route(session: Session, tenant: TenantContext, name: str, kind: ModelKind) -
     skipped, the model itself without one is a 404."""
     assert tenant.platform_id is not None
     candidates = []
-    for model in _chain(session, tenant.platform_id, name, kind):
+    for model in _chain(AiModelRepository(session), tenant.platform_id, name, kind):
         try:
             key = api_keys.resolve_key(session, tenant, model.provider)
         except OrionError as exc:
@@ -345,29 +336,17 @@ def open_call(
     return call
 
 
-def _chain(session: Session, platform_id: uuid.UUID, name: str, kind: ModelKind) -> list[AiModel]:
-    primary = session.scalar(
-        select(AiModel).where(
-            AiModel.platform_id == platform_id, AiModel.name == name, AiModel.is_active.is_(True)
-        )
-    )
+def _chain(
+    models: AiModelRepository, platform_id: uuid.UUID, name: str, kind: ModelKind
+) -> list[AiModel]:
+    primary = models.offered(platform_id, name)
     if primary is None:
         raise ModelNotFound(name)
     if primary.kind != kind:
         raise WrongModelKind(name, primary.kind)
     if not primary.fallbacks:
         return [primary]
-    found = {
-        row.name: row
-        for row in session.scalars(
-            select(AiModel).where(
-                AiModel.platform_id == platform_id,
-                AiModel.name.in_(primary.fallbacks),
-                AiModel.is_active.is_(True),
-                AiModel.kind == kind,
-            )
-        )
-    }
+    found = models.offered_of_kind(platform_id, primary.fallbacks, kind)
     return [primary, *(found[n] for n in primary.fallbacks if n in found)]
 
 
@@ -396,7 +375,6 @@ def close_call(session: Session, call: Call, outcome: Outcome) -> AiUsage:
             credits.release(session, call.tenant, call.hold_id)
     served = outcome.served_by
     record = AiUsage(
-        tenant_id=call.tenant.tenant_id,
         request_id=call.request_id,
         principal=call.principal,
         user_id=call.user_id,
@@ -419,9 +397,8 @@ def close_call(session: Session, call: Call, outcome: Outcome) -> AiUsage:
         details=call.details or None,
         created_at=utcnow(),
     )
-    session.add(record)
-    session.flush()
-    return record
+    with acting_for(session, call.tenant):
+        return AiUsageRepository(session).add(record)
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -437,41 +414,21 @@ def list_usage(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[list[AiUsage], int]:
-    query = select(AiUsage).where(AiUsage.tenant_id == tenant.tenant_id)
-    if model is not None:
-        query = query.where(AiUsage.model == model)
-    if status is not None:
-        query = query.where(AiUsage.status == status)
-    if since is not None:
-        query = query.where(AiUsage.created_at >= since)
-    if until is not None:
-        query = query.where(AiUsage.created_at < until)
-    return paginate(session, query, page, AiUsage.created_at.desc(), AiUsage.id)
+    with acting_for(session, tenant):
+        usage = AiUsageRepository(session)
+        query = usage.matching(model=model, status=status, since=since, until=until)
+        return usage.page(query, page, AiUsage.created_at.desc())
 
 
 def usage_totals(
     session: Session, tenant: TenantContext, *, since: date, until: date
 ) -> list[AiUsageTotal]:
     """Requests, tokens and credits by day and model, for days in [since, until]."""
-    day = func.date(AiUsage.created_at)
-    rows = session.execute(
-        select(
-            day,
-            AiUsage.model,
-            func.count(),
-            func.sum(case((AiUsage.status == "failed", 1), else_=0)),
-            func.sum(AiUsage.input_tokens),
-            func.sum(AiUsage.output_tokens),
-            func.sum(AiUsage.cost),
+    with acting_for(session, tenant):
+        rows = AiUsageRepository(session).totals(
+            datetime.combine(since, time.min, tzinfo=UTC),
+            datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
         )
-        .where(
-            AiUsage.tenant_id == tenant.tenant_id,
-            AiUsage.created_at >= datetime.combine(since, time.min, tzinfo=UTC),
-            AiUsage.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
-        )
-        .group_by(day, AiUsage.model)
-        .order_by(day, AiUsage.model)
-    ).all()
     return [
         AiUsageTotal(
             day=date.fromisoformat(str(when)),
@@ -517,7 +474,7 @@ def seed_demo(session: Session, runtime: Runtime) -> None:
     """`orion demo`: a catalogue on the default platform (calls need a provider key: the
     tenant's own, or one the platform shares)."""
     platform_id = runtime.directory.default_platform_id(session)
-    existing = set(session.scalars(select(AiModel.name).where(AiModel.platform_id == platform_id)))
+    existing = AiModelRepository(session).names(platform_id)
     for data in DEMO_MODELS:
         if data.name not in existing:
             create_model(session, platform_id, data=data)

@@ -1,5 +1,6 @@
-"""Provider key routes: the tenant's own keys; the platform's keys and every tenant's keys
-for operators. Keys are accepted, never answered (masked)."""
+"""Provider key routes: the tenant's own keys (`api`: its members, and operators acting for
+it under /api/v1/admin/api_keys/tenants/{tenant_id}); the platform's keys and every tenant's
+keys for operators (`admin`). Keys are accepted, never answered (masked)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from orion.modules.api_keys.schemas import (
     AdminApiKeyPublic,
     AdminApiKeysPublic,
     AdminApiKeyUpdate,
-    AdminTenantApiKeyPublic,
     AdminTenantApiKeysPublic,
     TenantApiKeyCreate,
     TenantApiKeyPublic,
@@ -45,9 +45,7 @@ def list_keys(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, page: PageDep
 ) -> TenantApiKeysPublic:
     rows, count = service.list_tenant_keys(session, tenant, page=page)
-    return TenantApiKeysPublic(
-        data=[TenantApiKeyPublic.model_validate(row) for row in rows], count=count
-    )
+    return TenantApiKeysPublic.of(rows, count)
 
 
 @api.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
@@ -91,9 +89,7 @@ def list_platform_keys(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
 ) -> AdminApiKeysPublic:
     rows, count = service.list_admin_keys(session, platform_id, page=page)
-    return AdminApiKeysPublic(
-        data=[AdminApiKeyPublic.model_validate(row) for row in rows], count=count
-    )
+    return AdminApiKeysPublic.of(rows, count)
 
 
 @admin.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
@@ -127,6 +123,4 @@ def list_tenants_keys(
 ) -> AdminTenantApiKeysPublic:
     """Every tenant's keys, masked."""
     rows, count = service.list_all_tenant_keys(session, page=page, tenant_id=tenant_id)
-    return AdminTenantApiKeysPublic(
-        data=[AdminTenantApiKeyPublic.model_validate(row) for row in rows], count=count
-    )
+    return AdminTenantApiKeysPublic.of(rows, count)

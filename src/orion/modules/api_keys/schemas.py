@@ -20,6 +20,8 @@ from pydantic import (
     field_validator,
 )
 
+from orion.kernel.data.paging import Listing
+
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Key = Annotated[SecretStr, Field(min_length=8, max_length=500)]
 
@@ -106,9 +108,7 @@ class TenantApiKeyPublic(_KeyPublic):
     pass
 
 
-class TenantApiKeysPublic(BaseModel):
-    data: list[TenantApiKeyPublic]
-    count: int
+TenantApiKeysPublic = Listing[TenantApiKeyPublic]
 
 
 class AdminTenantApiKeyPublic(_KeyPublic):
@@ -117,9 +117,7 @@ class AdminTenantApiKeyPublic(_KeyPublic):
     tenant_id: uuid.UUID
 
 
-class AdminTenantApiKeysPublic(BaseModel):
-    data: list[AdminTenantApiKeyPublic]
-    count: int
+AdminTenantApiKeysPublic = Listing[AdminTenantApiKeyPublic]
 
 
 class AdminApiKeyPublic(_KeyPublic):
@@ -127,9 +125,7 @@ class AdminApiKeyPublic(_KeyPublic):
     allow_tenants: bool
 
 
-class AdminApiKeysPublic(BaseModel):
-    data: list[AdminApiKeyPublic]
-    count: int
+AdminApiKeysPublic = Listing[AdminApiKeyPublic]
 
 
 class ResolvedKey(BaseModel):

@@ -16,24 +16,25 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select, update
+from pydantic import SecretStr
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import utcnow
-from orion.kernel.data.paging import Page, paginate
-from orion.kernel.data.tenancy import TenantContext, all_tenants
+from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.kernel.errors import FieldError
 from orion.kernel.runtime import runtime_of
 from orion.kernel.security import SecretDecryptionError
 from orion.modules.api_keys.exceptions import (
     ApiKeyNameTaken,
-    ApiKeyNotFound,
     ApiKeyRejected,
     ApiKeyUnreadable,
     NoProviderKey,
 )
 from orion.modules.api_keys.models import AdminApiKey, ProviderKey, TenantApiKey
+from orion.modules.api_keys.repository import AdminApiKeyRepository, TenantApiKeyRepository
 from orion.modules.api_keys.schemas import (
     DEFAULT_BASE_URLS,
     AdminApiKeyCreate,
@@ -55,15 +56,14 @@ VALIDATION_TIMEOUT = 10.0
 def list_tenant_keys(
     session: Session, tenant: TenantContext, *, page: Page
 ) -> tuple[list[TenantApiKey], int]:
-    query = select(TenantApiKey).where(TenantApiKey.tenant_id == tenant.tenant_id)
-    return paginate(session, query, page, TenantApiKey.provider, TenantApiKey.name)
+    with acting_for(session, tenant):
+        keys = TenantApiKeyRepository(session)
+        return keys.page(keys.select(), page, TenantApiKey.provider, TenantApiKey.name)
 
 
 def get_tenant_key(session: Session, tenant: TenantContext, key_id: uuid.UUID) -> TenantApiKey:
-    row = session.get(TenantApiKey, key_id)
-    if row is None or row.tenant_id != tenant.tenant_id:
-        raise ApiKeyNotFound(f"provider key {key_id} does not exist")
-    return row
+    with acting_for(session, tenant):
+        return TenantApiKeyRepository(session).get(key_id)
 
 
 def create_tenant_key(
@@ -73,35 +73,37 @@ def create_tenant_key(
     data: TenantApiKeyCreate,
     created_by: uuid.UUID | None = None,
 ) -> TenantApiKey:
-    row = TenantApiKey(tenant_id=tenant.tenant_id, created_by=created_by)
-    _fill(session, row, data)
-    return _insert(session, row)
+    with acting_for(session, tenant):
+        row = TenantApiKey(created_by=created_by)
+        _fill(session, row, data)
+        return _insert(session, row)
 
 
 def update_tenant_key(
     session: Session, tenant: TenantContext, key_id: uuid.UUID, *, data: TenantApiKeyUpdate
 ) -> TenantApiKey:
-    row = get_tenant_key(session, tenant, key_id)
-    _change(session, row, data)
-    return row
+    with acting_for(session, tenant):
+        row = TenantApiKeyRepository(session).get(key_id)
+        _change(session, row, data)
+        return row
 
 
 def delete_tenant_key(session: Session, tenant: TenantContext, key_id: uuid.UUID) -> None:
-    session.delete(get_tenant_key(session, tenant, key_id))
-    session.flush()
+    with acting_for(session, tenant):
+        keys = TenantApiKeyRepository(session)
+        keys.delete(keys.get(key_id))
 
 
 def list_all_tenant_keys(
     session: Session, *, page: Page, tenant_id: uuid.UUID | None = None
 ) -> tuple[list[TenantApiKey], int]:
-    """Operators: every tenant's keys (answered masked)."""
-    query = select(TenantApiKey)
+    """Operators: every tenant's keys (answered masked), or one tenant's."""
+    keys = TenantApiKeyRepository(session)
+    query = keys.select()
     if tenant_id is not None:
         query = query.where(TenantApiKey.tenant_id == tenant_id)
     with all_tenants(session):
-        return paginate(
-            session, query, page, TenantApiKey.tenant_id, TenantApiKey.provider, TenantApiKey.id
-        )
+        return keys.page(query, page, TenantApiKey.tenant_id, TenantApiKey.provider)
 
 
 # -- a platform's keys -------------------------------------------------------------------------
@@ -110,15 +112,12 @@ def list_all_tenant_keys(
 def list_admin_keys(
     session: Session, platform_id: uuid.UUID, *, page: Page
 ) -> tuple[list[AdminApiKey], int]:
-    query = select(AdminApiKey).where(AdminApiKey.platform_id == platform_id)
-    return paginate(session, query, page, AdminApiKey.provider, AdminApiKey.name)
+    keys = AdminApiKeyRepository(session)
+    return keys.page(keys.of_platform(platform_id), page, AdminApiKey.provider, AdminApiKey.name)
 
 
 def get_admin_key(session: Session, key_id: uuid.UUID) -> AdminApiKey:
-    row = session.get(AdminApiKey, key_id)
-    if row is None:
-        raise ApiKeyNotFound(f"provider key {key_id} does not exist")
-    return row
+    return AdminApiKeyRepository(session).get(key_id)
 
 
 def create_admin_key(
@@ -140,8 +139,8 @@ def update_admin_key(
 
 
 def delete_admin_key(session: Session, key_id: uuid.UUID) -> None:
-    session.delete(get_admin_key(session, key_id))
-    session.flush()
+    keys = AdminApiKeyRepository(session)
+    keys.delete(keys.get(key_id))
 
 
 # -- resolving a key for a call ----------------------------------------------------------------
@@ -150,30 +149,12 @@ def delete_admin_key(session: Session, key_id: uuid.UUID) -> None:
 def resolve_key(session: Session, tenant: TenantContext, provider: Provider | str) -> ResolvedKey:
     """The key a call for `tenant` to `provider` uses: its own, else its platform's."""
     provider = Provider(provider)
-    own = session.scalar(
-        select(TenantApiKey)
-        .where(
-            TenantApiKey.tenant_id == tenant.tenant_id,
-            TenantApiKey.provider == provider,
-            TenantApiKey.is_active.is_(True),
-        )
-        .order_by(TenantApiKey.created_at, TenantApiKey.id)
-        .limit(1)
-    )
-    if own is not None:
-        return _resolved(session, own, "tenant")
+    with acting_for(session, tenant):
+        own = TenantApiKeyRepository(session).active_for(provider)
+        if own is not None:
+            return _resolved(session, own, "tenant")
     if tenant.platform_id is not None:
-        shared = session.scalar(
-            select(AdminApiKey)
-            .where(
-                AdminApiKey.platform_id == tenant.platform_id,
-                AdminApiKey.provider == provider,
-                AdminApiKey.is_active.is_(True),
-                AdminApiKey.allow_tenants.is_(True),
-            )
-            .order_by(AdminApiKey.created_at, AdminApiKey.id)
-            .limit(1)
-        )
+        shared = AdminApiKeyRepository(session).shared_for(tenant.platform_id, provider)
         if shared is not None:
             return _resolved(session, shared, "platform")
     raise NoProviderKey(
@@ -209,8 +190,8 @@ def rotate_secrets(session: Session) -> int:
     count = 0
     with all_tenants(session):
         rows: Iterable[ProviderKey] = [
-            *session.scalars(select(TenantApiKey)),
-            *session.scalars(select(AdminApiKey)),
+            *TenantApiKeyRepository(session).list(),
+            *AdminApiKeyRepository(session).list(),
         ]
         for row in rows:
             try:
@@ -317,9 +298,7 @@ def _base_url(row: Any) -> str:
     return row.base_url or DEFAULT_BASE_URLS[Provider(row.provider)]
 
 
-def _open(session: Session, row: Any) -> Any:
-    from pydantic import SecretStr
-
+def _open(session: Session, row: Any) -> SecretStr:
     try:
         return SecretStr(runtime_of(session).secrets.decrypt(row.key_encrypted))
     except SecretDecryptionError:

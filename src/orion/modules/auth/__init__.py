@@ -22,7 +22,6 @@ definition = ModuleDefinition(
     routers={
         "public": "orion.modules.auth.routes:public",
         "user": "orion.modules.auth.routes:user",
-        "api": "orion.modules.auth.routes:api",
         "admin": "orion.modules.auth.routes:admin",
         "console": "orion.modules.auth.console:pages",
         "console_public": "orion.modules.auth.console:public",

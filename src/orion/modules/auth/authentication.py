@@ -30,7 +30,7 @@ from orion.kernel.errors import Unauthenticated
 from orion.kernel.runtime import runtime_of
 from orion.kernel.web.console.shell import SESSION_COOKIE
 from orion.kernel.web.console.shell import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
-from orion.modules.auth import service
+from orion.modules.auth import services
 from orion.modules.auth.exceptions import NotAMember
 from orion.modules.auth.models import User
 
@@ -46,7 +46,7 @@ def authenticate(session: Session, connection: HTTPConnection) -> Principal | No
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("use `Authorization: Bearer <token>`", code="token_invalid")
-    if token.startswith(f"{service.ACCESS_TOKEN_PREFIX}_"):
+    if token.startswith(f"{services.ACCESS_TOKEN_PREFIX}_"):
         principal = _access_token_principal(session, token)
         named = connection.headers.get(TENANT_HEADER)
         assert principal.tenant is not None
@@ -68,7 +68,7 @@ def _console_principal(session: Session, connection: HTTPConnection) -> Principa
         claims = runtime_of(session).jwt.decode(cookie, audience="console")
         user_id, family = _uuid(claims.get("sub")), _uuid(claims.get("sid"))
         found, session_on = (
-            service.user_and_session(session, user_id, family) if user_id else (None, False)
+            services.user_and_session(session, user_id, family) if user_id else (None, False)
         )
         user = _usable(found)
     except Unauthenticated:
@@ -84,7 +84,7 @@ def _console_principal(session: Session, connection: HTTPConnection) -> Principa
 
 
 def _active_user(session: Session, user_id: uuid.UUID | None) -> User:
-    return _usable(service.get_user(session, user_id) if user_id is not None else None)
+    return _usable(services.get_user(session, user_id) if user_id is not None else None)
 
 
 def _usable(user: User | None) -> User:
@@ -116,7 +116,7 @@ def _jwt_principal(session: Session, connection: HTTPConnection, token: str) -> 
     claims = runtime_of(session).jwt.decode(token, audience="access")
     user_id, family = _uuid(claims.get("sub")), _uuid(claims.get("sid"))
     found, session_on = (
-        service.user_and_session(session, user_id, family) if user_id else (None, False)
+        services.user_and_session(session, user_id, family) if user_id else (None, False)
     )
     user = _usable(found)
     if family is not None:
@@ -170,7 +170,7 @@ def _user_principal(user: User, membership: Membership | None) -> Principal:
 
 def _access_token_principal(session: Session, plaintext: str) -> Principal:
     with all_tenants(session):
-        token = service.find_access_token(session, plaintext)
+        token = services.find_access_token(session, plaintext)
         if token is None:
             raise Unauthenticated("the access token is not valid", code="token_invalid")
         now = utcnow()

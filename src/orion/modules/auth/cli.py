@@ -34,12 +34,12 @@ def create_superuser(
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from orion.kernel.tooling.cli import console, fail, orion_errors, runtime
-    from orion.modules.auth import service
+    from orion.modules.auth import services
 
     with runtime() as rt, orion_errors():
         try:
             with rt.database.unit_of_work() as session:
-                user = service.create_user(
+                user = services.create_user(
                     session,
                     email=email,
                     password=password,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+from sqlalchemy.orm import Session
 
 from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
-from orion.kernel.web.console import ConsolePage, FormData, FormErrors, parse_form
+from orion.kernel.web.console import ConsolePage, FormData, FormPage, PageContext, parse_form
 from orion.kernel.web.console.shell import (
     SESSION_COOKIE,
     TENANT_COOKIE,
@@ -20,7 +21,7 @@ from orion.kernel.web.console.shell import (
     error_fields,
 )
 from orion.kernel.web.dependencies import SessionDep
-from orion.modules.auth import service
+from orion.modules.auth import services
 from orion.modules.auth.dependencies import ClientAddress
 from orion.modules.auth.schemas import AccessTokenCreate, NewPassword
 
@@ -57,8 +58,10 @@ def sign_in(
     data, errors = parse_form(SignIn, form)
     cookie = None
     if data is not None:
+        # Not FormPage: its savepoint would roll back the counted failure (the refusal
+        # keeps its changes), and a refused sign-in answers 401.
         try:
-            cookie = service.console_sign_in(
+            cookie = services.console_sign_in(
                 session, email=data.email, password=data.password, address=address
             )
         except OrionError as exc:  # wrong password (counted), throttled, disabled
@@ -75,7 +78,7 @@ def sign_in(
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
-        max_age=int(service.CONSOLE_SESSION.total_seconds()),
+        max_age=int(services.CONSOLE_SESSION.total_seconds()),
         path="/console",
         httponly=True,
         secure=page.request.url.scheme == "https",
@@ -89,7 +92,7 @@ def sign_in(
 def sign_out(page: ConsolePage, session: SessionDep) -> Response:
     cookie = page.request.cookies.get(SESSION_COOKIE)
     if cookie:
-        service.console_sign_out(session, cookie)
+        services.console_sign_out(session, cookie)
     response = page.redirect("/console/sign-in", message="You are signed out.")
     response.delete_cookie(SESSION_COOKIE, path="/console")
     response.delete_cookie(TENANT_COOKIE, path="/console")
@@ -113,7 +116,7 @@ def request_reset(page: ConsolePage, session: SessionDep, form: FormData) -> HTM
     data, errors = parse_form(ResetRequest, form)
     if data is not None:
         # The same answer whether the account exists or not.
-        service.request_password_reset(session, data.email)
+        services.request_password_reset(session, data.email)
     return page.render(
         "auth/console/password_reset.html",
         status=200 if data else 422,
@@ -128,8 +131,10 @@ def reset_password(page: ConsolePage, session: SessionDep, form: FormData) -> Re
     data, errors = parse_form(NewPassword, form)
     status = 422
     if data is not None:
+        # Not FormPage: the page answers with the refusal's own status (400 unknown, 409
+        # used, 410 expired token), where FormPage answers every refusal with 422.
         try:
-            service.reset_password(session, data=data)
+            services.reset_password(session, data=data)
         except OrionError as exc:
             if exc.status >= 500:
                 raise
@@ -148,73 +153,78 @@ def reset_password(page: ConsolePage, session: SessionDep, form: FormData) -> Re
 # -- API access tokens -------------------------------------------------------------------------
 
 
-def _tokens_page(
-    page: ConsolePage,
-    session: SessionDep,
-    *,
-    errors: FormErrors,
-    created: object = None,
-    status: int = 200,
-    values: dict[str, object] | None = None,
-) -> HTMLResponse:
+def _days(value: str) -> str:
+    value = value.strip()
+    if value and (not value.isdigit() or not 1 <= int(value) <= 3650):
+        raise ValueError("a number of days from 1 to 3650")
+    return value
+
+
+class TokenForm(AccessTokenCreate):
+    """The console's token form: an expiry in days from now instead of a date."""
+
+    expires_in_days: Annotated[str, AfterValidator(_days)] = ""
+
+    @model_validator(mode="after")
+    def _expiry(self) -> TokenForm:
+        if self.expires_in_days:
+            self.expires_at = datetime.now(UTC) + timedelta(days=int(self.expires_in_days))
+        return self
+
+
+def _tokens(page: PageContext, session: Session) -> dict[str, Any]:
     assert page.principal is not None
-    rows, count = service.list_access_tokens(session, page.principal, page=Page(limit=100))
-    return page.render(
-        "auth/console/tokens.html",
-        status=status,
-        tokens=rows,
-        count=count,
-        scopes=sorted(page.principal.permissions),
-        errors=errors,
-        created=created,
-        values=values or {},
-    )
+    rows, count = services.list_access_tokens(session, page.principal, page=Page(limit=100))
+    return {
+        "tokens": rows,
+        "count": count,
+        "scopes": sorted(page.principal.permissions),
+        "created": None,
+    }
+
+
+tokens_page = FormPage("auth/console/tokens.html", _tokens)
 
 
 @pages.get("/tokens")
 def tokens(page: ConsolePage, session: SessionDep) -> HTMLResponse:
     """The user's API access tokens in this tenant; a new one is shown once."""
-    return _tokens_page(page, session, errors={})
+    return tokens_page.show(page, session)
 
 
 @pages.post("/tokens")
 def create_token(page: ConsolePage, session: SessionDep, form: PostedForm) -> HTMLResponse:
-    days = str(form.get("expires_in_days") or "").strip()
-    values: dict[str, object] = {
+    assert page.principal is not None
+    principal = page.principal
+    typed = {
         "name": str(form.get("name") or "").strip(),
         "scopes": [str(s) for s in form.getlist("scopes")],
+        "expires_in_days": str(form.get("expires_in_days") or "").strip(),
     }
-    errors: FormErrors = {}
-    expires_at = None
-    if days:
-        if not days.isdigit() or not 1 <= int(days) <= 3650:
-            errors["expires_in_days"] = "a number of days from 1 to 3650"
-        else:
-            expires_at = datetime.now(UTC) + timedelta(days=int(days))
-    data, parse_errors = parse_form(AccessTokenCreate, {**values, "expires_at": expires_at})
-    errors.update(parse_errors)
-    created = None
-    if data is not None and not errors:
-        assert page.principal is not None
-        try:
-            created = service.create_access_token(session, page.principal, data=data)
-        except OrionError as exc:
-            errors = error_fields(exc)
-            errors.setdefault("scopes", errors.pop("form", exc.message))
-    return _tokens_page(
+    created, errors = tokens_page.run(
+        session,
+        typed,
+        TokenForm,
+        lambda data: services.create_access_token(session, principal, data=data),
+    )
+    if "form" in errors:
+        # The page has no place for a refusal that names no field: it is about the scopes.
+        errors["scopes"] = errors.pop("form")
+    # Not a redirect: the new token is shown on this answer, once.
+    return tokens_page.show(
         page,
         session,
         errors=errors,
+        values=typed,
         created=created,
         status=201 if created else 422,
-        values=values | {"expires_in_days": days},
     )
 
 
 @pages.post("/tokens/{token_id}/revoke")
 def revoke_token(page: ConsolePage, session: SessionDep, token_id: uuid.UUID) -> Response:
     assert page.principal is not None
-    service.revoke_access_token(session, page.principal, token_id)
+    services.revoke_access_token(session, page.principal, token_id)
     return page.redirect("/console/auth/tokens", message="The token is revoked.")
 
 
@@ -231,7 +241,7 @@ def users(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """Every account: who signed in when, who is an operator, who is disabled."""
-    rows, count = service.list_users(session, page=Page(limit=50, offset=offset), search=search)
+    rows, count = services.list_users(session, page=Page(limit=50, offset=offset), search=search)
     return page.render(
         "auth/console/users.html", users=rows, count=count, offset=offset, search=search or ""
     )

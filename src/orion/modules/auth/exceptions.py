@@ -23,8 +23,9 @@ class AuthError(OrionError):
 
 
 class KeepsChanges(Exception):
-    """Mixin: the request's changes are committed although this error answers the request
-    (a failed sign-in is counted, a reused refresh token's family stays revoked)."""
+    """Mixin of the auth errors after which the unit of work still commits
+    (`OrionError.keeps_changes`): a failed sign-in stays counted, a reused refresh token's
+    family stays revoked."""
 
     keeps_changes = True
 

@@ -1,5 +1,9 @@
-"""auth routes: sign-up and sign-in (public), the caller's account (user), API access tokens
-(api: the caller's tenant), and user administration (admin)."""
+"""auth routes: sign-up and sign-in (public), the caller's account and API access tokens
+(user), and user administration (admin).
+
+API access tokens are the caller's own credentials in the tenant they sign in to, so they
+are `user` routes needing a tenant member, not an `api` router: that one is also mounted
+for operators acting for a named tenant, where "my tokens" has no meaning."""
 
 from __future__ import annotations
 
@@ -19,12 +23,11 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
-from orion.modules.auth import service
+from orion.modules.auth import services
 from orion.modules.auth.dependencies import ClientAddress, SignInSession
 from orion.modules.auth.schemas import (
     AccessTokenCreate,
     AccessTokenCreated,
-    AccessTokenPublic,
     AccessTokensPublic,
     MePublic,
     NewPassword,
@@ -42,7 +45,6 @@ from orion.modules.auth.schemas import (
 
 public = APIRouter()  # no authentication
 user = APIRouter()  # any signed-in caller
-api = APIRouter()  # the caller's tenant
 admin = APIRouter()  # platform operators
 
 TOKENS_PERMISSION = "auth.tokens.manage"
@@ -63,7 +65,7 @@ class Accepted(BaseModel):
 )
 def register(session: SessionDep, body: UserRegister) -> UserPublic:
     """Create an account (only when the platform setting `auth.registration_open` is true)."""
-    return UserPublic.model_validate(service.register(session, data=body))
+    return UserPublic.model_validate(services.register(session, data=body))
 
 
 @public.post("/login", response_model=Token, responses=problem_responses(401, 429))
@@ -73,19 +75,19 @@ def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     """OAuth2 password flow: `username` (the email) and `password` as a form."""
-    return service.login(session, email=form.username, password=form.password, address=address)
+    return services.login(session, email=form.username, password=form.password, address=address)
 
 
 @public.post("/refresh", response_model=Token, responses=problem_responses(401))
 def refresh(session: SessionDep, body: RefreshRequest) -> Token:
     """Trade a refresh token for new tokens; the presented one cannot be used again."""
-    return service.refresh(session, body.refresh_token)
+    return services.refresh(session, body.refresh_token)
 
 
 @public.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(session: SessionDep, body: RefreshRequest) -> None:
     """End the sign-in session of this refresh token, with its access tokens."""
-    service.logout(session, body.refresh_token)
+    services.logout(session, body.refresh_token)
 
 
 @public.post(
@@ -96,7 +98,7 @@ def logout(session: SessionDep, body: RefreshRequest) -> None:
 )
 def request_password_reset(session: SessionDep, body: PasswordResetRequest) -> Accepted:
     """Email a reset link when an account has this address (the answer is the same if not)."""
-    service.request_password_reset(session, body.email)
+    services.request_password_reset(session, body.email)
     return Accepted(detail="if an account uses this address, a reset email is on its way")
 
 
@@ -107,7 +109,7 @@ def request_password_reset(session: SessionDep, body: PasswordResetRequest) -> A
 )
 def confirm_password_reset(session: SessionDep, body: NewPassword) -> None:
     """Set a new password with the emailed single-use token."""
-    service.reset_password(session, data=body)
+    services.reset_password(session, data=body)
 
 
 # -- the signed-in user ----------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def confirm_password_reset(session: SessionDep, body: NewPassword) -> None:
 @user.get("/me", response_model=MePublic)
 def read_me(session: SessionDep, principal: CurrentPrincipal) -> MePublic:
     """The caller's account, and the tenant, role and permissions of this request."""
-    me = service.current_user(session, principal)
+    me = services.current_user(session, principal)
     return MePublic(
         **UserPublic.model_validate(me).model_dump(),
         tenant_id=principal.tenant.tenant_id if principal.tenant else None,
@@ -130,7 +132,7 @@ def read_me(session: SessionDep, principal: CurrentPrincipal) -> MePublic:
 
 @user.patch("/me", response_model=UserPublic, responses=problem_responses(400, 403, 409, 422))
 def update_me(session: SessionDep, principal: CurrentPrincipal, body: UserUpdateMe) -> UserPublic:
-    return UserPublic.model_validate(service.update_me(session, principal, data=body))
+    return UserPublic.model_validate(services.update_me(session, principal, data=body))
 
 
 @user.post(
@@ -145,13 +147,13 @@ def change_password(
     body: UpdatePassword,
 ) -> None:
     """Change the password; the caller's other sign-in sessions end."""
-    service.change_password(session, principal, data=body, keep_session=current)
+    services.change_password(session, principal, data=body, keep_session=current)
 
 
-# -- API access tokens (the caller's tenant) ---------------------------------------------------
+# -- API access tokens (the caller's own, in their tenant) -------------------------------------
 
 
-@api.post(
+@user.post(
     "/tokens",
     response_model=AccessTokenCreated,
     status_code=status.HTTP_201_CREATED,
@@ -162,10 +164,10 @@ def create_access_token(
     session: SessionDep, principal: TenantPrincipal, body: AccessTokenCreate
 ) -> AccessTokenCreated:
     """Create a token for programs. `token` is in this response only: store it now."""
-    return service.create_access_token(session, principal, data=body)
+    return services.create_access_token(session, principal, data=body)
 
 
-@api.get(
+@user.get(
     "/tokens",
     response_model=AccessTokensPublic,
     dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
@@ -173,13 +175,11 @@ def create_access_token(
 def list_access_tokens(
     session: SessionDep, principal: TenantPrincipal, page: PageDep
 ) -> AccessTokensPublic:
-    rows, count = service.list_access_tokens(session, principal, page=page)
-    return AccessTokensPublic(
-        data=[AccessTokenPublic.model_validate(row) for row in rows], count=count
-    )
+    rows, count = services.list_access_tokens(session, principal, page=page)
+    return AccessTokensPublic.of(rows, count)
 
 
-@api.delete(
+@user.delete(
     "/tokens/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[Depends(require_permission(TOKENS_PERMISSION))],
@@ -188,7 +188,7 @@ def list_access_tokens(
 def revoke_access_token(
     session: SessionDep, principal: TenantPrincipal, token_id: uuid.UUID
 ) -> None:
-    service.revoke_access_token(session, principal, token_id)
+    services.revoke_access_token(session, principal, token_id)
 
 
 # -- user administration (platform operators) --------------------------------------------------
@@ -201,8 +201,8 @@ def list_users(
     page: PageDep,
     q: Annotated[str | None, Query(max_length=320, description="Part of an email or name")] = None,
 ) -> UsersPublic:
-    rows, count = service.list_users(session, page=page, search=q)
-    return UsersPublic(data=[UserPublic.model_validate(row) for row in rows], count=count)
+    rows, count = services.list_users(session, page=page, search=q)
+    return UsersPublic.of(rows, count)
 
 
 @admin.post(
@@ -212,7 +212,7 @@ def list_users(
     responses=problem_responses(409, 422),
 )
 def create_user(session: SessionDep, _: PlatformAdmin, body: UserCreate) -> UserPublic:
-    created = service.create_user(
+    created = services.create_user(
         session,
         email=body.email,
         password=body.password,
@@ -225,7 +225,7 @@ def create_user(session: SessionDep, _: PlatformAdmin, body: UserCreate) -> User
 
 @admin.get("/users/{user_id}", response_model=UserPublic, responses=problem_responses(404))
 def get_user(session: SessionDep, _: PlatformAdmin, user_id: uuid.UUID) -> UserPublic:
-    return UserPublic.model_validate(service.require_user(session, user_id))
+    return UserPublic.model_validate(services.require_user(session, user_id))
 
 
 @admin.patch(
@@ -236,4 +236,4 @@ def update_user(
 ) -> UserPublic:
     """Change the name, activate or deactivate (its sessions and tokens stop working), or
     grant or withdraw platform operator rights."""
-    return UserPublic.model_validate(service.update_user(session, user_id, data=body))
+    return UserPublic.model_validate(services.update_user(session, user_id, data=body))

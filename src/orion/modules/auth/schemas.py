@@ -10,6 +10,8 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from orion.kernel.data.paging import Listing
+
 PASSWORD_MAX_LENGTH = 256
 
 
@@ -79,9 +81,7 @@ class UserPublic(BaseModel):
     last_login_at: datetime | None = None
 
 
-class UsersPublic(BaseModel):
-    data: list[UserPublic]
-    count: int
+UsersPublic = Listing[UserPublic]
 
 
 class MePublic(UserPublic):
@@ -159,6 +159,4 @@ class AccessTokenCreated(AccessTokenPublic):
     token: str = Field(description="The token itself: shown this once, never again")
 
 
-class AccessTokensPublic(BaseModel):
-    data: list[AccessTokenPublic]
-    count: int
+AccessTokensPublic = Listing[AccessTokenPublic]

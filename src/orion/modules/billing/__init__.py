@@ -57,7 +57,7 @@ definition = ModuleDefinition(
         ScheduledTask("billing.sync_stripe_status", cron="30 * * * *", queue="scheduled"),
         ScheduledTask("billing.cleanup_stale_subscriptions", cron="0 3 * * 0", queue="scheduled"),
     ),
-    handlers={"tenancy.tenant_deleted": "orion.modules.billing.service:on_tenant_deleted"},
-    on_install="orion.modules.billing.service:seed_demo",
-    provides={"usage_limits": "orion.modules.billing.service:usage_limits"},
+    handlers={"tenancy.tenant_deleted": "orion.modules.billing.services:on_tenant_deleted"},
+    on_install="orion.modules.billing.services:seed_demo",
+    provides={"usage_limits": "orion.modules.billing.services:usage_limits"},
 )

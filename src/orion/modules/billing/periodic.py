@@ -17,11 +17,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import utcnow
-from orion.kernel.data.tenancy import all_tenants
+from orion.kernel.data.tenancy import acting_for, all_tenants
 from orion.kernel.errors import NotFound, OrionError
-from orion.modules.billing import gateway, service, webhooks
-from orion.modules.billing.models import SubscriptionPlan, UsageCounter, UserSubscription
+from orion.modules.billing import gateway, services, webhooks
+from orion.modules.billing.models import UsageCounter, UserSubscription
 from orion.modules.billing.periods import month_start, period_containing
+from orion.modules.billing.repository import SubscriptionRepository
 from orion.modules.billing.schemas import SubscriptionStatus
 
 log = structlog.get_logger(__name__)
@@ -47,6 +48,7 @@ def _ids(session: Session, *where: object) -> list[uuid.UUID]:
 def _each(session: Session, ids: list[uuid.UUID], work: Callable[[UserSubscription], bool]) -> int:
     """Run `work` on each subscription in its tenant's context; count those it changed."""
     done = 0
+    subscriptions = SubscriptionRepository(session)
     for subscription_id in ids:
         with all_tenants(session):
             tenant_id = session.scalar(
@@ -55,8 +57,11 @@ def _each(session: Session, ids: list[uuid.UUID], work: Callable[[UserSubscripti
         if tenant_id is None:
             continue
         try:
-            with session.begin_nested(), service.acting_for(session, tenant_id):
-                row = session.get(UserSubscription, subscription_id)
+            with (
+                session.begin_nested(),
+                acting_for(session, services.tenant_of(session, tenant_id)),
+            ):
+                row = subscriptions.find(subscription_id)
                 if row is not None and work(row):
                     done += 1
         except NotFound:
@@ -104,21 +109,21 @@ def reset_period_counters(session: Session, *, now: datetime | None = None) -> d
         previous = row.status
         claimed = _claim(
             row,
-            UserSubscription.status.in_(service.LIVE),
+            UserSubscription.status.in_(services.LIVE),
             UserSubscription.cancel_at_period_end.is_(True),
             UserSubscription.current_period_end <= now,
             status=SubscriptionStatus.CANCELED.value,
             ended_at=row.current_period_end,
         )
         if claimed:
-            service._announce(session, row, row.plan_id, previous, reason="period_ended")
+            services.announce(session, row, row.plan_id, previous, reason="period_ended")
         return claimed
 
     ended = _each(
         session,
         _ids(
             session,
-            UserSubscription.status.in_(service.LIVE),
+            UserSubscription.status.in_(services.LIVE),
             UserSubscription.cancel_at_period_end.is_(True),
             UserSubscription.current_period_end <= now,
         ),
@@ -126,8 +131,7 @@ def reset_period_counters(session: Session, *, now: datetime | None = None) -> d
     )
 
     def roll(row: UserSubscription) -> bool:
-        plan = session.get(SubscriptionPlan, row.plan_id)
-        assert plan is not None
+        plan = services.get_plan(session, row.plan_id)
         old_start = row.current_period_start
         start, finish = period_containing(old_start, plan.interval, now)
         if start == old_start:
@@ -140,7 +144,7 @@ def reset_period_counters(session: Session, *, now: datetime | None = None) -> d
             current_period_end=finish,
         ):
             return False
-        service.grant_period_credits(session, row)
+        services.grant_period_credits(session, row)
         return True
 
     rolled = _each(
@@ -167,8 +171,8 @@ def check_trial_expirations(session: Session, *, now: datetime | None = None) ->
     counts = {"activated": 0, "expired": 0}
 
     def settle(row: UserSubscription) -> bool:
-        plan = session.get(SubscriptionPlan, row.plan_id)
-        assert plan is not None and row.trial_end is not None
+        plan = services.get_plan(session, row.plan_id)
+        assert row.trial_end is not None
         trial_end = row.trial_end
         if row.has_payment_method or plan.price_amount == 0:
             start, finish = period_containing(trial_end, plan.interval, now)
@@ -180,7 +184,7 @@ def check_trial_expirations(session: Session, *, now: datetime | None = None) ->
                 current_period_end=finish,
             ):
                 return False
-            service.grant_period_credits(session, row)
+            services.grant_period_credits(session, row)
             counts["activated"] += 1
             reason = "trial_converted"
         else:
@@ -193,7 +197,7 @@ def check_trial_expirations(session: Session, *, now: datetime | None = None) ->
                 return False
             counts["expired"] += 1
             reason = "trial_expired"
-        service._announce(session, row, row.plan_id, TRIALING, reason=reason)
+        services.announce(session, row, row.plan_id, TRIALING, reason=reason)
         return True
 
     _each(
@@ -221,7 +225,7 @@ def sync_stripe_status(
     """Read each live Stripe subscription not synced lately from Stripe and apply it (what
     a lost webhook would have said); send events whose processing task was lost again."""
     now = now or utcnow()
-    settings = service.billing_settings(session)
+    settings = services.billing_settings(session)
     counts = {"synced": 0, "requeued_events": webhooks.requeue_stale(session)}
     if not gateway.configured(settings):
         return counts
@@ -235,16 +239,16 @@ def sync_stripe_status(
             return False
         remote = gateway.retrieve_subscription(settings, str(row.stripe_subscription_id))
         previous = (row.plan_id, row.status)
-        service.apply_stripe_subscription(session, row, remote, created=None)
+        services.apply_stripe_subscription(session, row, remote, created=None)
         session.flush()
         if previous != (row.plan_id, row.status):
-            service._announce(session, row, *previous, reason="stripe_sync")
+            services.announce(session, row, *previous, reason="stripe_sync")
         return True
 
     for subscription_id in _ids(
         session,
         UserSubscription.stripe_subscription_id.is_not(None),
-        UserSubscription.status.in_(service.LIVE),
+        UserSubscription.status.in_(services.LIVE),
         fresh,
     ):
         counts["synced"] += _each(session, [subscription_id], sync)
@@ -260,7 +264,7 @@ def cleanup_stale_subscriptions(session: Session, *, now: datetime | None = None
     """Subscriptions past due beyond the grace period expire (and are cancelled at Stripe);
     webhook events handled long ago are forgotten."""
     now = now or utcnow()
-    settings = service.billing_settings(session)
+    settings = services.billing_settings(session)
     cutoff = now - timedelta(days=settings.past_due_grace_days)
 
     def expire(row: UserSubscription) -> bool:
@@ -274,7 +278,7 @@ def cleanup_stale_subscriptions(session: Session, *, now: datetime | None = None
             return False
         if row.stripe_subscription_id and gateway.configured(settings):
             gateway.cancel_now(settings, row.stripe_subscription_id)
-        service._announce(session, row, row.plan_id, PAST_DUE, reason="past_due_expired")
+        services.announce(session, row, row.plan_id, PAST_DUE, reason="past_due_expired")
         return True
 
     expired = _each(

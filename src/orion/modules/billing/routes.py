@@ -1,7 +1,8 @@
 """Billing routes.
 
-`api` (/api/v1/billing): the caller's tenant: plans offered, its subscription, usage and
-Stripe Checkout. `admin` (/api/v1/admin/billing): plans and every tenant's subscription.
+`api` (/api/v1/billing, and /api/v1/admin/billing/tenants/{tenant_id} for operators acting
+for a tenant): plans offered, the tenant's subscription, usage and Stripe Checkout.
+`admin` (/api/v1/admin/billing): plans and every tenant's subscription.
 `public` (/api/v1/public/billing): the Stripe webhook endpoint (signed, no sign-in).
 """
 
@@ -23,7 +24,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
-from orion.modules.billing import service, webhooks
+from orion.modules.billing import services, webhooks
 from orion.modules.billing.schemas import (
     CheckoutSessionCreate,
     CheckoutSessionPublic,
@@ -52,12 +53,6 @@ CanRead = Annotated[Principal, Depends(require_permission("billing.read"))]
 CanManage = Annotated[Principal, Depends(require_permission("billing.manage"))]
 
 
-def _plans(rows: list, count: int) -> SubscriptionPlansPublic:
-    return SubscriptionPlansPublic(
-        data=[SubscriptionPlanPublic.model_validate(row) for row in rows], count=count
-    )
-
-
 # -- tenant ------------------------------------------------------------------------------------
 
 
@@ -66,14 +61,14 @@ def list_offered_plans(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, page: PageDep
 ) -> SubscriptionPlansPublic:
     """The plans the tenant may subscribe to, cheapest first."""
-    return _plans(*service.available_plans(session, tenant, page=page))
+    return SubscriptionPlansPublic.of(*services.available_plans(session, tenant, page=page))
 
 
 @api.get("/subscription", responses=problem_responses(404))
 def get_subscription(
     session: SessionDep, tenant: CurrentTenant, _: CanRead
 ) -> UserSubscriptionPublic:
-    return UserSubscriptionPublic.model_validate(service.get_subscription(session, tenant))
+    return UserSubscriptionPublic.model_validate(services.get_subscription(session, tenant))
 
 
 @api.post(
@@ -85,7 +80,7 @@ def subscribe(
     session: SessionDep, tenant: CurrentTenant, principal: CanManage, body: UserSubscriptionCreate
 ) -> UserSubscriptionPublic:
     """Subscribe the tenant to a plan (a trial first when the plan has one)."""
-    subscription = service.subscribe(session, tenant, user_id=principal.user_id, data=body)
+    subscription = services.subscribe(session, tenant, user_id=principal.user_id, data=body)
     return UserSubscriptionPublic.model_validate(subscription)
 
 
@@ -94,7 +89,7 @@ def change_plan(
     session: SessionDep, tenant: CurrentTenant, principal: CanManage, body: UserSubscriptionUpdate
 ) -> PlanChangePublic:
     """Move to another plan now; the rest of the period is prorated."""
-    subscription, proration = service.change_plan(
+    subscription, proration = services.change_plan(
         session, tenant, user_id=principal.user_id, data=body
     )
     return PlanChangePublic(
@@ -108,19 +103,19 @@ def cancel(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, body: SubscriptionCancel
 ) -> UserSubscriptionPublic:
     """Cancel at the end of the period (default) or now."""
-    return UserSubscriptionPublic.model_validate(service.cancel(session, tenant, data=body))
+    return UserSubscriptionPublic.model_validate(services.cancel(session, tenant, data=body))
 
 
 @api.post("/subscription/resume", responses=problem_responses(404, 409, 502, 503))
 def resume(session: SessionDep, tenant: CurrentTenant, _: CanManage) -> UserSubscriptionPublic:
     """Take back a cancellation scheduled for the end of the period."""
-    return UserSubscriptionPublic.model_validate(service.resume(session, tenant))
+    return UserSubscriptionPublic.model_validate(services.resume(session, tenant))
 
 
 @api.get("/usage")
 def get_usage(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> UsagePublic:
     """What the tenant uses of each limit of its plan."""
-    return service.usage(session, tenant)
+    return services.usage(session, tenant)
 
 
 @api.post("/checkout", responses=problem_responses(409, 422, 502, 503))
@@ -128,7 +123,7 @@ def checkout(
     session: SessionDep, tenant: CurrentTenant, principal: CanManage, body: CheckoutSessionCreate
 ) -> CheckoutSessionPublic:
     """A Stripe Checkout page to pay for a plan; the subscription follows by webhook."""
-    return service.checkout_session(session, tenant, user_id=principal.user_id, data=body)
+    return services.checkout_session(session, tenant, user_id=principal.user_id, data=body)
 
 
 @api.post("/payment-method", responses=problem_responses(404, 502, 503))
@@ -136,7 +131,7 @@ def payment_method(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, body: SetupSessionCreate
 ) -> CheckoutSessionPublic:
     """A Stripe Checkout page (setup mode) to store a payment method."""
-    return service.setup_session(session, tenant, data=body)
+    return services.setup_session(session, tenant, data=body)
 
 
 # -- Stripe webhooks ---------------------------------------------------------------------------
@@ -168,7 +163,7 @@ async def stripe_webhook(
 def list_plans(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
 ) -> SubscriptionPlansPublic:
-    return _plans(*service.list_plans(session, platform_id, page=page))
+    return SubscriptionPlansPublic.of(*services.list_plans(session, platform_id, page=page))
 
 
 @admin.post(
@@ -177,20 +172,20 @@ def list_plans(
 def create_plan(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: SubscriptionPlanCreate
 ) -> SubscriptionPlanPublic:
-    plan = service.create_plan(session, platform_id, data=body)
+    plan = services.create_plan(session, platform_id, data=body)
     return SubscriptionPlanPublic.model_validate(plan)
 
 
 @admin.get("/plans/{plan_id}", responses=problem_responses(404))
 def get_plan(session: SessionDep, _: PlatformAdmin, plan_id: uuid.UUID) -> SubscriptionPlanPublic:
-    return SubscriptionPlanPublic.model_validate(service.get_plan(session, plan_id))
+    return SubscriptionPlanPublic.model_validate(services.get_plan(session, plan_id))
 
 
 @admin.patch("/plans/{plan_id}", responses=problem_responses(404, 422))
 def update_plan(
     session: SessionDep, _: PlatformAdmin, plan_id: uuid.UUID, body: SubscriptionPlanUpdate
 ) -> SubscriptionPlanPublic:
-    plan = service.update_plan(session, plan_id, data=body)
+    plan = services.update_plan(session, plan_id, data=body)
     return SubscriptionPlanPublic.model_validate(plan)
 
 
@@ -201,7 +196,7 @@ def update_plan(
 )
 def delete_plan(session: SessionDep, _: PlatformAdmin, plan_id: uuid.UUID) -> None:
     """Delete a plan nobody used; retire a used one with PATCH is_active=false."""
-    service.delete_plan(session, plan_id)
+    services.delete_plan(session, plan_id)
 
 
 @admin.get("/subscriptions")
@@ -213,12 +208,10 @@ def list_subscriptions(
     status: Annotated[SubscriptionStatus | None, Query()] = None,
     plan_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> UserSubscriptionsPublic:
-    rows, count = service.list_all_subscriptions(
+    rows, count = services.list_all_subscriptions(
         session, page=page, platform_id=platform_id, status=status, plan_id=plan_id
     )
-    return UserSubscriptionsPublic(
-        data=[UserSubscriptionPublic.model_validate(row) for row in rows], count=count
-    )
+    return UserSubscriptionsPublic.of(rows, count)
 
 
 @admin.get("/subscriptions/{subscription_id}", responses=problem_responses(404))
@@ -226,5 +219,5 @@ def get_any_subscription(
     session: SessionDep, _: PlatformAdmin, subscription_id: uuid.UUID
 ) -> UserSubscriptionPublic:
     return UserSubscriptionPublic.model_validate(
-        service.get_any_subscription(session, subscription_id)
+        services.get_any_subscription(session, subscription_id)
     )

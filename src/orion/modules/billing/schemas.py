@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from orion.kernel.data.paging import Listing
+
 MAX_AMOUNT = 10**12  # ten billion in major units: far above any plan, far below BIGINT
 
 LimitName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -109,9 +111,7 @@ class SubscriptionPlanPublic(SubscriptionPlanBase):
     updated_at: datetime
 
 
-class SubscriptionPlansPublic(BaseModel):
-    data: list[SubscriptionPlanPublic]
-    count: int
+SubscriptionPlansPublic = Listing[SubscriptionPlanPublic]
 
 
 # -- subscriptions -------------------------------------------------------------------------
@@ -157,9 +157,7 @@ class UserSubscriptionPublic(BaseModel):
     updated_at: datetime
 
 
-class UserSubscriptionsPublic(BaseModel):
-    data: list[UserSubscriptionPublic]
-    count: int
+UserSubscriptionsPublic = Listing[UserSubscriptionPublic]
 
 
 class ProrationPublic(BaseModel):

@@ -26,10 +26,10 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import insert_or_ignore, utcnow
-from orion.kernel.data.tenancy import all_tenants
+from orion.kernel.data.tenancy import acting_for, all_tenants
 from orion.kernel.errors import TransientError
 from orion.kernel.runtime.tasks import enqueue
-from orion.modules.billing import service
+from orion.modules.billing import gateway, services
 from orion.modules.billing.exceptions import WebhookMalformed, WebhookSignatureInvalid
 from orion.modules.billing.models import StripeEvent, UserSubscription
 from orion.modules.billing.schemas import SubscriptionStatus, WebhookReceipt
@@ -49,9 +49,9 @@ SUBSCRIPTION_EVENTS = (
 
 
 def receive(session: Session, *, payload: bytes, signature: str | None) -> WebhookReceipt:
-    settings = service.billing_settings(session)
+    settings = services.billing_settings(session)
     try:
-        event = service.gateway.construct_event(settings, payload, signature)
+        event = gateway.construct_event(settings, payload, signature)
     except stripe.SignatureVerificationError:
         raise WebhookSignatureInvalid(
             "the Stripe-Signature header does not match the payload"
@@ -217,15 +217,15 @@ def _subscription_event(
             log.warning("stripe_subscription_unknown", stripe_subscription_id=obj.get("id"))
             return "ignored", None
     if row.stripe_subscription_id and row.stripe_subscription_id != obj.get("id"):
-        if row.status in service.LIVE:  # a stale or foreign subscription of this customer
+        if row.status in services.LIVE:  # a stale or foreign subscription of this customer
             return "ignored", row.tenant_id
         row.stripe_event_created = None  # a new Stripe subscription replaces an ended one
-    with service.acting_for(session, row.tenant_id):
+    with acting_for(session, services.tenant_of(session, row.tenant_id)):
         previous = (row.plan_id, row.status)
-        applied = service.apply_stripe_subscription(session, row, obj, created=created)
+        applied = services.apply_stripe_subscription(session, row, obj, created=created)
         session.flush()
         if applied and previous != (row.plan_id, row.status):
-            service._announce(session, row, *previous, reason="stripe")
+            services.announce(session, row, *previous, reason="stripe")
     return ("processed" if applied else "ignored"), row.tenant_id
 
 
@@ -242,7 +242,7 @@ def _new_from_stripe(
         user_id = uuid.UUID(str(metadata["user_id"])) if metadata.get("user_id") else None
     except (ValueError, KeyError):
         return None
-    with service.acting_for(session, tenant_id):
+    with acting_for(session, services.tenant_of(session, tenant_id)):
         now = utcnow()
         insert_or_ignore(
             session,
@@ -250,7 +250,7 @@ def _new_from_stripe(
             {
                 "tenant_id": tenant_id,
                 "user_id": user_id,
-                "plan_id": service.get_plan(session, plan_id).id,
+                "plan_id": services.get_plan(session, plan_id).id,
                 # Until Stripe's subscription object says more (its own event).
                 "status": SubscriptionStatus.PAST_DUE.value,
                 "past_due_since": now,
@@ -261,9 +261,7 @@ def _new_from_stripe(
             },
             unique=("tenant_id",),
         )
-        return session.scalar(
-            _locked(select(UserSubscription).where(UserSubscription.tenant_id == tenant_id))
-        )
+        return session.scalar(_locked(select(UserSubscription)))
 
 
 def _payment_method_known(
@@ -282,7 +280,7 @@ def _payment_method_known(
         row = _new_from_stripe(session, obj, metadata)  # its subscription's event comes later
     if row is None:
         return "ignored", None
-    with service.acting_for(session, row.tenant_id):
+    with acting_for(session, services.tenant_of(session, row.tenant_id)):
         if isinstance(customer, str) and not row.stripe_customer_id:
             row.stripe_customer_id = customer
         row.has_payment_method = True
@@ -301,19 +299,19 @@ def _invoice_event(
     )
     if row is None:
         return "ignored", None
-    if (row.stripe_event_created or 0) > created or row.status not in service.LIVE:
+    if (row.stripe_event_created or 0) > created or row.status not in services.LIVE:
         return "ignored", row.tenant_id
-    with service.acting_for(session, row.tenant_id):
+    with acting_for(session, services.tenant_of(session, row.tenant_id)):
         previous = (row.plan_id, row.status)
         if kind == "invoice.payment_failed":
-            service._set_status(row, SubscriptionStatus.PAST_DUE)
+            services.set_status(row, SubscriptionStatus.PAST_DUE)
         elif row.status == SubscriptionStatus.PAST_DUE:
-            service._set_status(row, SubscriptionStatus.ACTIVE)
+            services.set_status(row, SubscriptionStatus.ACTIVE)
             row.has_payment_method = True
         row.stripe_event_created = created
         session.flush()
         if previous != (row.plan_id, row.status):
-            service._announce(session, row, *previous, reason="stripe")
+            services.announce(session, row, *previous, reason="stripe")
     return "processed", row.tenant_id
 
 

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
 
 from orion.kernel.data.paging import Page
-from orion.kernel.errors import OrionError
 from orion.kernel.runtime.activation import ModuleScope
-from orion.kernel.web.console import ConsolePage, FormData, FormErrors, parse_form
-from orion.kernel.web.dependencies import RuntimeDep, SessionDep
+from orion.kernel.web.console import ConsolePage, FormData, FormPage, PageContext
+from orion.kernel.web.dependencies import SessionDep
 from orion.modules.core import service
 
 admin_pages = APIRouter()  # /console/platform/core/...
@@ -37,75 +37,68 @@ class SettingForm(BaseModel):
             return value
 
 
-def _settings_page(
-    page: ConsolePage,
-    session: Any,
-    runtime: Any,
-    *,
-    errors: FormErrors | None = None,
-    values: dict | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    platform_id = runtime.directory.default_platform_id(session)
+def _settings(page: PageContext, session: Session) -> dict[str, Any]:
+    platform_id = page.runtime.directory.default_platform_id(session)
     rows, _ = service.list_settings(session, platform_id, page=Page(limit=500))
-    return page.render(
-        "core/console/settings.html",
-        status=status,
-        settings=[(row.key, json.dumps(row.value)) for row in rows],
-        errors=errors or {},
-        values=values or {},
-    )
+    return {"settings": [(row.key, json.dumps(row.value)) for row in rows]}
+
+
+def _modules(page: PageContext, session: Session) -> dict[str, Any]:
+    platform_id = page.runtime.directory.default_platform_id(session)
+    return {"modules": service.list_modules(session, platform_id=platform_id), "refusal": {}}
+
+
+settings_page = FormPage("core/console/settings.html", _settings)
+modules_page = FormPage("core/console/modules.html", _modules)
 
 
 @admin_pages.get("/settings")
-def settings(page: ConsolePage, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    return _settings_page(page, session, runtime)
+def settings(page: ConsolePage, session: SessionDep) -> HTMLResponse:
+    return settings_page.show(page, session)
 
 
 @admin_pages.post("/settings")
-def save_setting(
-    page: ConsolePage, session: SessionDep, runtime: RuntimeDep, form: FormData
-) -> Response:
-    data, errors = parse_form(SettingForm, {"key": form.get("key"), "value": form.get("value")})
-    if data is None:
-        return _settings_page(page, session, runtime, errors=errors, values=form, status=422)
-    service.set_setting(
-        session, runtime.directory.default_platform_id(session), data.key, data.value
+def save_setting(page: ConsolePage, session: SessionDep, form: FormData) -> Response:
+    platform_id = page.runtime.directory.default_platform_id(session)
+    saved = settings_page.run(
+        session,
+        {"key": form.get("key"), "value": form.get("value")},  # a missing value: "enter a value"
+        SettingForm,
+        lambda data: service.set_setting(session, platform_id, data.key, data.value),
     )
-    return page.redirect("/console/platform/core/settings", message=f"{data.key} saved.")
-
-
-def _modules_page(
-    page: ConsolePage, session: Any, runtime: Any, *, refusal: dict | None = None
-) -> HTMLResponse:
-    platform_id = runtime.directory.default_platform_id(session)
-    return page.render(
-        "core/console/modules.html",
-        status=409 if refusal else 200,
-        modules=service.list_modules(session, platform_id=platform_id),
-        refusal=refusal or {},
+    return settings_page.outcome(
+        page,
+        session,
+        form,
+        saved,
+        done="/console/platform/core/settings",
+        message=lambda setting: f"{setting.key} saved.",
     )
 
 
 @admin_pages.get("/modules")
-def modules(page: ConsolePage, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+def modules(page: ConsolePage, session: SessionDep) -> HTMLResponse:
     """Every installed module and whether the platform runs it (tenants may override)."""
-    return _modules_page(page, session, runtime)
+    return modules_page.show(page, session)
 
 
 @admin_pages.post("/modules/{code}")
 def switch_module(
-    page: ConsolePage, session: SessionDep, runtime: RuntimeDep, code: ModuleCode, form: FormData
+    page: ConsolePage, session: SessionDep, code: ModuleCode, form: FormData
 ) -> Response:
     enable = form.get("enable") == "true"
-    scope = ModuleScope(runtime.directory.default_platform_id(session))
-    try:
-        with session.begin_nested():
-            result = service.change_module(session, code, enable=enable, scope=scope)
-    except OrionError as exc:
-        if exc.status not in (404, 409):
-            raise
-        return _modules_page(page, session, runtime, refusal={code: exc.message})
+    scope = ModuleScope(page.runtime.directory.default_platform_id(session))
+    result, errors = modules_page.run(
+        session,
+        form,
+        None,
+        lambda: service.change_module(session, code, enable=enable, scope=scope),
+    )
+    if result is None:
+        # Not a form's field errors: a refused switch (an unknown module, a requirement in
+        # the way) is told beside the module it concerns.
+        refusal = {code: " ".join(errors.values())}
+        return modules_page.show(page, session, status=409, refusal=refusal)
     changed = ", ".join(result.changed) or code
     verb = "enabled" if enable else "disabled"
     return page.redirect("/console/platform/core/modules", message=f"{changed} {verb}.")

@@ -1,4 +1,6 @@
-"""Core routes: a tenant's modules and menu; platform settings and module switches."""
+"""Core routes: a tenant's modules (`api`: its members, and operators acting for it under
+/api/v1/admin/core/tenants/{tenant_id}); the caller's menu; platform settings, module
+switches and the health history for operators."""
 
 from __future__ import annotations
 
@@ -10,16 +12,15 @@ from fastapi import APIRouter, Path, Query, status
 from orion.kernel.runtime.activation import ModuleScope
 from orion.kernel.web.dependencies import (
     CurrentPrincipal,
+    CurrentTenant,
     PageDep,
     PlatformAdmin,
     PlatformId,
     SessionDep,
-    TenantPrincipal,
     problem_responses,
 )
 from orion.modules.core import service
 from orion.modules.core.schemas import (
-    HealthSnapshotPublic,
     HealthSnapshotsPublic,
     MenuPublic,
     ModuleChange,
@@ -40,21 +41,20 @@ SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-
 
 
 @api.get("/modules", response_model=ModulesPublic)
-def my_modules(session: SessionDep, principal: TenantPrincipal) -> ModulesPublic:
-    """Every installed module and whether it is enabled for the caller's tenant."""
-    tenant = principal.tenant
-    assert tenant is not None and tenant.platform_id is not None
+def my_modules(session: SessionDep, tenant: CurrentTenant) -> ModulesPublic:
+    """Every installed module and whether it is enabled for the tenant."""
+    assert tenant.platform_id is not None
     modules = service.list_modules(
         session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
     )
-    return ModulesPublic(data=modules, count=len(modules))
+    return ModulesPublic.of(modules, len(modules))
 
 
 @user.get("/menu", response_model=MenuPublic)
 def my_menu(session: SessionDep, principal: CurrentPrincipal) -> MenuPublic:
     """The console menu for the caller: enabled modules only, filtered by permission."""
     items = service.menu_for(session, principal)
-    return MenuPublic(data=items, count=len(items))
+    return MenuPublic.of(items, len(items))
 
 
 @admin.get("/settings", response_model=PlatformSettingsPublic)
@@ -62,9 +62,7 @@ def list_settings(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
 ) -> PlatformSettingsPublic:
     rows, count = service.list_settings(session, platform_id, page=page)
-    return PlatformSettingsPublic(
-        data=[PlatformSettingPublic.model_validate(row) for row in rows], count=count
-    )
+    return PlatformSettingsPublic.of(rows, count)
 
 
 @admin.get("/settings/{key}", response_model=PlatformSettingPublic, responses=NOT_FOUND)
@@ -101,7 +99,7 @@ def list_modules(
     tenant_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> ModulesPublic:
     modules = service.list_modules(session, platform_id=platform_id, tenant_id=tenant_id)
-    return ModulesPublic(data=modules, count=len(modules))
+    return ModulesPublic.of(modules, len(modules))
 
 
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -143,6 +141,4 @@ def health_history(
     check: Annotated[str | None, Query(max_length=128)] = None,
 ) -> HealthSnapshotsPublic:
     rows, count = service.health_history(session, page=page, check=check)
-    return HealthSnapshotsPublic(
-        data=[HealthSnapshotPublic.model_validate(row) for row in rows], count=count
-    )
+    return HealthSnapshotsPublic.of(rows, count)

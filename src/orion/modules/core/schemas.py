@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orion.kernel.data.paging import Listing
+
 
 class PlatformSettingPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -15,9 +17,7 @@ class PlatformSettingPublic(BaseModel):
     updated_at: datetime
 
 
-class PlatformSettingsPublic(BaseModel):
-    data: list[PlatformSettingPublic]
-    count: int
+PlatformSettingsPublic = Listing[PlatformSettingPublic]
 
 
 class PlatformSettingUpdate(BaseModel):
@@ -34,9 +34,7 @@ class ModulePublic(BaseModel):
     enabled: bool
 
 
-class ModulesPublic(BaseModel):
-    data: list[ModulePublic]
-    count: int
+ModulesPublic = Listing[ModulePublic]
 
 
 class ModuleChange(BaseModel):
@@ -62,9 +60,7 @@ class MenuItemPublic(BaseModel):
     icon: str | None = None
 
 
-class MenuPublic(BaseModel):
-    data: list[MenuItemPublic]
-    count: int
+MenuPublic = Listing[MenuItemPublic]
 
 
 class HealthSnapshotPublic(BaseModel):
@@ -77,6 +73,4 @@ class HealthSnapshotPublic(BaseModel):
     checked_at: datetime
 
 
-class HealthSnapshotsPublic(BaseModel):
-    data: list[HealthSnapshotPublic]
-    count: int
+HealthSnapshotsPublic = Listing[HealthSnapshotPublic]

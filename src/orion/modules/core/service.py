@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orion.kernel.contract.principal import Principal
-from orion.kernel.data.paging import Page, paginate
+from orion.kernel.data.paging import Page
 from orion.kernel.runtime import Runtime, runtime_of
 from orion.kernel.runtime.activation import ModuleScope
 from orion.kernel.runtime.events import publish
@@ -18,6 +17,7 @@ from orion.kernel.tooling.migrate import pending_heads
 from orion.modules.core.events import HealthDegraded, PlatformSettingChanged
 from orion.modules.core.exceptions import SettingNotFound
 from orion.modules.core.models import HealthSnapshot, PlatformSetting
+from orion.modules.core.repository import HealthSnapshotRepository, PlatformSettingRepository
 from orion.modules.core.schemas import (
     MenuItemPublic,
     ModuleChangePublic,
@@ -30,40 +30,30 @@ from orion.modules.core.schemas import (
 def list_settings(
     session: Session, platform_id: uuid.UUID, *, page: Page
 ) -> tuple[list[PlatformSetting], int]:
-    query = select(PlatformSetting).where(PlatformSetting.platform_id == platform_id)
-    return paginate(session, query, page, PlatformSetting.key)
+    settings = PlatformSettingRepository(session)
+    return settings.page(settings.of_platform(platform_id), page, PlatformSetting.key)
 
 
 def get_setting(session: Session, platform_id: uuid.UUID, key: str) -> PlatformSetting:
-    setting = session.scalar(
-        select(PlatformSetting).where(
-            PlatformSetting.platform_id == platform_id, PlatformSetting.key == key
-        )
-    )
+    setting = PlatformSettingRepository(session).by_key(platform_id, key)
     if setting is None:
         raise SettingNotFound(f"platform setting {key} is not set", key=key)
     return setting
 
 
 def set_setting(session: Session, platform_id: uuid.UUID, key: str, value: Any) -> PlatformSetting:
-    setting = session.scalar(
-        select(PlatformSetting).where(
-            PlatformSetting.platform_id == platform_id, PlatformSetting.key == key
-        )
-    )
+    settings = PlatformSettingRepository(session)
+    setting = settings.by_key(platform_id, key)
     if setting is None:
-        setting = PlatformSetting(platform_id=platform_id, key=key, value=value)
-        session.add(setting)
-    else:
-        setting.value = value
-    session.flush()
+        setting = PlatformSetting(platform_id=platform_id, key=key)
+    setting.value = value
+    settings.add(setting)
     publish(session, PlatformSettingChanged(platform_id=platform_id, key=key, value=value))
     return setting
 
 
 def delete_setting(session: Session, platform_id: uuid.UUID, key: str) -> None:
-    session.delete(get_setting(session, platform_id, key))
-    session.flush()
+    PlatformSettingRepository(session).delete(get_setting(session, platform_id, key))
 
 
 def seed_demo(session: Session, runtime: Runtime) -> None:
@@ -162,10 +152,8 @@ def snapshot_health(session: Session) -> list[HealthSnapshot]:
 def health_history(
     session: Session, *, page: Page, check: str | None = None
 ) -> tuple[list[HealthSnapshot], int]:
-    query = select(HealthSnapshot)
-    if check:
-        query = query.where(HealthSnapshot.check == check)
-    return paginate(session, query, page, HealthSnapshot.checked_at.desc())
+    snapshots = HealthSnapshotRepository(session)
+    return snapshots.page(snapshots.of_check(check), page, HealthSnapshot.checked_at.desc())
 
 
 def migrations_applied(session: Session) -> str:

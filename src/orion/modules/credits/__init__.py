@@ -1,7 +1,7 @@
 """credits: the tenant's credit ledger (add, deduct, refund, hold and settle or release),
 its balance, idempotent by key and safe under concurrency.
 
-Other modules spend credits through `orion.modules.credits.service` (the AI proxy holds
+Other modules spend credits through `orion.modules.credits.services` (the AI proxy holds
 before an upstream call and settles after it; billing grants a plan's included credits).
 It provides the kernel's `credit_balance` (tenancy shows the balance with the tenant).
 """
@@ -51,8 +51,8 @@ definition = ModuleDefinition(
     ),
     tasks_path="orion.modules.credits.tasks",
     scheduled_tasks=(ScheduledTask("credits.release_expired_holds", cron="* * * * *"),),
-    handlers={"tenancy.tenant_deleted": "orion.modules.credits.service:on_tenant_deleted"},
-    provides={"credit_balance": "orion.modules.credits.service:balance_of"},
+    handlers={"tenancy.tenant_deleted": "orion.modules.credits.services:on_tenant_deleted"},
+    provides={"credit_balance": "orion.modules.credits.services:balance_of"},
     commands={"credits": "orion.modules.credits.cli:app"},
-    on_install="orion.modules.credits.service:seed_demo",
+    on_install="orion.modules.credits.services:seed_demo",
 )

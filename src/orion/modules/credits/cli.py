@@ -25,10 +25,10 @@ def verify(
     from rich.table import Table
 
     from orion.kernel.tooling.cli import console, err, orion_errors, runtime
-    from orion.modules.credits import service
+    from orion.modules.credits import services
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
-        checks = service.verify(session)
+        checks = services.verify(session)
     wrong = [check for check in checks if not check.ok]
     if as_json:
         typer.echo(json.dumps([c.model_dump(mode="json") | {"ok": c.ok} for c in checks]))

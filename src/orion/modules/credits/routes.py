@@ -1,8 +1,10 @@
 """Credits routes: the tenant's balance, ledger and holds; operators' grants and checks.
 
-`api` is mounted under /api/v1/credits for tenants with the module enabled; `admin` under
-/api/v1/admin/credits. Mutations take an optional `Idempotency-Key` header: a retry with
-the same key returns the first result and applies nothing twice.
+`api` is mounted under /api/v1/credits for tenants with the module enabled, and under
+/api/v1/admin/credits/tenants/{tenant_id} for operators acting for a tenant (its balance
+and ledger among them); `admin` under /api/v1/admin/credits. Mutations take an optional
+`Idempotency-Key` header: a retry with the same key returns the first result and applies
+nothing twice.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
-from orion.modules.credits import service
+from orion.modules.credits import services
 from orion.modules.credits.schemas import (
     CreditAdjustmentCreate,
     CreditBalancePublic,
@@ -75,19 +77,13 @@ class LedgerFilters:
 Filters = Annotated[LedgerFilters, Depends()]
 
 
-def _transactions(rows: list, count: int) -> CreditTransactionsPublic:
-    return CreditTransactionsPublic(
-        data=[CreditTransactionPublic.model_validate(row) for row in rows], count=count
-    )
-
-
 # -- tenant ------------------------------------------------------------------------------------
 
 
-@api.get("/balance")
+@api.get("/balance", responses=problem_responses(404))
 def get_balance(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> CreditBalancePublic:
     """What the tenant can spend, and how much of it open holds reserve."""
-    return service.balance_summary(session, tenant)
+    return services.balance_summary(session, tenant)
 
 
 @api.put("/settings")
@@ -95,18 +91,18 @@ def put_settings(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, body: CreditSettingsUpdate
 ) -> CreditBalancePublic:
     """The threshold under which `credits.balance_low` is announced."""
-    return service.update_settings(
+    return services.update_settings(
         session, tenant, low_balance_threshold=body.low_balance_threshold
     )
 
 
-@api.get("/transactions")
+@api.get("/transactions", responses=problem_responses(404))
 def list_transactions(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, page: PageDep, filters: Filters
 ) -> CreditTransactionsPublic:
     """The ledger, newest first."""
-    rows, count = service.list_transactions(session, tenant, page=page, **filters.values)
-    return _transactions(rows, count)
+    rows, count = services.list_transactions(session, tenant, page=page, **filters.values)
+    return CreditTransactionsPublic.of(rows, count)
 
 
 @api.get("/transactions/{transaction_id}", responses=problem_responses(404))
@@ -114,7 +110,7 @@ def get_transaction(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, transaction_id: uuid.UUID
 ) -> CreditTransactionPublic:
     return CreditTransactionPublic.model_validate(
-        service.get_transaction(session, tenant, transaction_id)
+        services.get_transaction(session, tenant, transaction_id)
     )
 
 
@@ -127,13 +123,13 @@ def deduct(
     key: IdempotencyKey,
 ) -> CreditTransactionPublic:
     """Charge the tenant; 402 with the balance when it does not cover the amount."""
-    return service.deduct(
+    return services.deduct(
         session,
         tenant,
         amount=body.amount,
         reason=body.reason,
         reference=body.reference,
-        idempotency_key=key or service.new_key(),
+        idempotency_key=key or services.new_key(),
         actor_id=principal.user_id,
     )
 
@@ -147,13 +143,13 @@ def refund(
     key: IdempotencyKey,
 ) -> CreditTransactionPublic:
     """Give back part or all of a charge."""
-    return service.refund(
+    return services.refund(
         session,
         tenant,
         transaction_id=body.transaction_id,
         amount=body.amount,
         reason=body.reason,
-        idempotency_key=key or service.new_key(),
+        idempotency_key=key or services.new_key(),
         actor_id=principal.user_id,
     )
 
@@ -167,13 +163,13 @@ def create_hold(
     key: IdempotencyKey,
 ) -> CreditHoldPublic:
     """Reserve credits for work whose cost is known later."""
-    return service.hold(
+    return services.hold(
         session,
         tenant,
         amount=body.amount,
         reason=body.reason,
         reference=body.reference,
-        idempotency_key=key or service.new_key(),
+        idempotency_key=key or services.new_key(),
         expires_in=timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None,
     )
 
@@ -186,15 +182,15 @@ def list_holds(
     page: PageDep,
     state: Annotated[HoldState | None, Query()] = None,
 ) -> CreditHoldsPublic:
-    rows, count = service.list_holds(session, tenant, page=page, state=state)
-    return CreditHoldsPublic(data=[CreditHoldPublic.model_validate(r) for r in rows], count=count)
+    rows, count = services.list_holds(session, tenant, page=page, state=state)
+    return CreditHoldsPublic.of(rows, count)
 
 
 @api.get("/holds/{hold_id}", responses=problem_responses(404))
 def get_hold(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, hold_id: uuid.UUID
 ) -> CreditHoldPublic:
-    return CreditHoldPublic.model_validate(service.get_hold(session, tenant, hold_id))
+    return CreditHoldPublic.model_validate(services.get_hold(session, tenant, hold_id))
 
 
 @api.post("/holds/{hold_id}/settle", responses=HOLD)
@@ -206,7 +202,7 @@ def settle_hold(
     body: CreditHoldSettle,
 ) -> CreditHoldPublic:
     """Close the hold at its actual cost; the rest goes back to the balance."""
-    return service.settle(session, tenant, hold_id, amount=body.amount)
+    return services.settle(session, tenant, hold_id, amount=body.amount)
 
 
 @api.post("/holds/{hold_id}/release", responses=HOLD)
@@ -214,25 +210,10 @@ def release_hold(
     session: SessionDep, tenant: CurrentTenant, _: CanSpend, hold_id: uuid.UUID
 ) -> CreditHoldPublic:
     """Give the whole hold back."""
-    return service.release(session, tenant, hold_id)
+    return services.release(session, tenant, hold_id)
 
 
 # -- platform ----------------------------------------------------------------------------------
-
-
-@admin.get("/tenants/{tenant_id}/balance", responses=problem_responses(404))
-def get_tenant_balance(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant
-) -> CreditBalancePublic:
-    return service.balance_summary(session, tenant)
-
-
-@admin.get("/tenants/{tenant_id}/transactions", responses=problem_responses(404))
-def list_tenant_transactions(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, page: PageDep, filters: Filters
-) -> CreditTransactionsPublic:
-    rows, count = service.list_transactions(session, tenant, page=page, **filters.values)
-    return _transactions(rows, count)
 
 
 @admin.post(
@@ -248,14 +229,14 @@ def add_credits(
     key: IdempotencyKey,
 ) -> CreditTransactionPublic:
     """Grant credits to the tenant (or record a purchase made elsewhere), with a reason."""
-    return service.add(
+    return services.add(
         session,
         tenant,
         amount=body.amount,
         kind=body.kind,
         reason=body.reason,
         reference=body.reference,
-        idempotency_key=key or service.new_key(),
+        idempotency_key=key or services.new_key(),
         actor_id=operator.user_id,
     )
 
@@ -273,12 +254,12 @@ def adjust_credits(
     key: IdempotencyKey,
 ) -> CreditTransactionPublic:
     """Correct the balance up or down (never below zero); the reason stays in the ledger."""
-    return service.adjust(
+    return services.adjust(
         session,
         tenant,
         amount=body.amount,
         reason=body.reason,
-        idempotency_key=key or service.new_key(),
+        idempotency_key=key or services.new_key(),
         actor_id=operator.user_id,
     )
 
@@ -290,5 +271,5 @@ def check_ledger(
     only_mismatches: Annotated[bool, Query()] = False,
 ) -> list[LedgerCheck]:
     """Every tenant's balance against the sum of its ledger."""
-    checks = service.verify(session)
+    checks = services.verify(session)
     return [check for check in checks if not (only_mismatches and check.ok)]

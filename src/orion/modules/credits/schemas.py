@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orion.kernel.data.paging import Listing
+
 # Up to 9.2e18 fits the BIGINT columns; a single movement is kept far below that.
 MAX_AMOUNT = 10**15
 
@@ -118,9 +120,7 @@ class CreditTransactionPublic(BaseModel):
     created_at: datetime
 
 
-class CreditTransactionsPublic(BaseModel):
-    data: list[CreditTransactionPublic]
-    count: int
+CreditTransactionsPublic = Listing[CreditTransactionPublic]
 
 
 class CreditHoldPublic(BaseModel):
@@ -139,9 +139,7 @@ class CreditHoldPublic(BaseModel):
     created_at: datetime
 
 
-class CreditHoldsPublic(BaseModel):
-    data: list[CreditHoldPublic]
-    count: int
+CreditHoldsPublic = Listing[CreditHoldPublic]
 
 
 class CreditBalancePublic(BaseModel):

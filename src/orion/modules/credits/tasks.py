@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from orion.kernel.runtime.tasks import task
-from orion.modules.credits import service
+from orion.modules.credits import services
 
 
 @task("credits.release_expired_holds", queue="scheduled")
 def release_expired_holds(session: Session) -> int:
     """Release every expired open hold (each one once: the hold's state is claimed with a
     conditional update); how many were released."""
-    return service.release_expired_holds(session)
+    return services.release_expired_holds(session)

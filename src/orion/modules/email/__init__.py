@@ -13,7 +13,7 @@ definition = ModuleDefinition(
     version="1.0.0",
     tier=Tier.OPTIONAL,
     description="Per-tenant SMTP configuration, templated messages, reliable sending",
-    requires=("tenancy",),
+    requires=("core", "auth", "tenancy"),
     models="orion.modules.email.models",
     routers={
         "api": "orion.modules.email.routes:api",
@@ -40,13 +40,13 @@ definition = ModuleDefinition(
     tasks_path="orion.modules.email.tasks",
     scheduled_tasks=(ScheduledTask("email.requeue_stale", cron="*/10 * * * *"),),
     handlers={
-        "tenancy.invitation_created": "orion.modules.email.service:on_invitation_created",
-        "tenancy.tenant_deleted": "orion.modules.email.service:on_tenant_deleted",
+        "tenancy.invitation_created": "orion.modules.email.services:on_invitation_created",
+        "tenancy.tenant_deleted": "orion.modules.email.services:on_tenant_deleted",
         "auth.password_reset_requested": (
-            "orion.modules.email.service:on_password_reset_requested"
+            "orion.modules.email.services:on_password_reset_requested"
         ),
-        "credits.balance_low": "orion.modules.email.service:on_credits_low",
-        "credits.depleted": "orion.modules.email.service:on_credits_low",
+        "credits.balance_low": "orion.modules.email.services:on_credits_low",
+        "credits.depleted": "orion.modules.email.services:on_credits_low",
     },
-    provides={"secret_rotation": "orion.modules.email.service:rotate_secrets"},
+    provides={"secret_rotation": "orion.modules.email.services:rotate_secrets"},
 )

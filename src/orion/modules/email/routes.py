@@ -1,7 +1,9 @@
 """Email routes: a tenant's SMTP server, test sends and message log; the platform default.
 
-`api` is mounted under /api/v1/email for tenants with the module enabled; `admin` under
-/api/v1/admin/email for platform operators.
+`api` serves the tenant's own mail: mounted under /api/v1/email for tenants with the module
+enabled, and under /api/v1/admin/email/tenants/{tenant_id} for operators acting for a
+tenant. `admin` (/api/v1/admin/email) is the platform's own: its default SMTP server, its
+test sends, and every message of every tenant and of the platform.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
-from orion.modules.email import service
+from orion.modules.email import services
 from orion.modules.email.schemas import (
     ConfigSource,
     EmailConfigPublic,
@@ -32,8 +34,8 @@ from orion.modules.email.schemas import (
     MessageState,
 )
 
-api = APIRouter()  # the caller's tenant
-admin = APIRouter()  # platform operators
+api = APIRouter()  # the tenant the route acts for
+admin = APIRouter()  # platform-wide, platform operators
 
 CanManage = Annotated[Principal, Depends(require_permission("email.manage"))]
 CanRead = Annotated[Principal, Depends(require_permission("email.read"))]
@@ -48,8 +50,8 @@ NO_MESSAGE = problem_responses(404)
 @api.get("/config", responses=NO_CONFIG)
 def get_config(session: SessionDep, tenant: CurrentTenant, _: CanManage) -> EmailConfigPublic:
     """The tenant's own SMTP server (404 when it uses the platform's). No password."""
-    config = service.get_config(session, tenant)
-    return service.public_config(config, ConfigSource.TENANT)
+    config = services.get_config(session, tenant)
+    return services.public_config(config, ConfigSource.TENANT)
 
 
 @api.put("/config")
@@ -57,14 +59,14 @@ def put_config(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, body: EmailConfigUpdate
 ) -> EmailConfigPublic:
     """Store the tenant's SMTP server. Leave `password` out to keep the stored one."""
-    config = service.put_config(session, tenant, data=body)
-    return service.public_config(config, ConfigSource.TENANT)
+    config = services.put_config(session, tenant, data=body)
+    return services.public_config(config, ConfigSource.TENANT)
 
 
 @api.delete("/config", status_code=status.HTTP_204_NO_CONTENT, responses=NO_CONFIG)
 def delete_config(session: SessionDep, tenant: CurrentTenant, _: CanManage) -> None:
     """Forget the tenant's server; mail goes through the platform default again."""
-    service.delete_config(session, tenant)
+    services.delete_config(session, tenant)
 
 
 @api.post("/test", status_code=status.HTTP_202_ACCEPTED)
@@ -72,7 +74,7 @@ def send_test(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, body: EmailTestSend
 ) -> EmailMessagePublic:
     """Queue a test message; follow its state at /messages/{message_id}."""
-    message = service.send_test(session, tenant, to=body.to)
+    message = services.send_test(session, tenant, to=body.to)
     return EmailMessagePublic.model_validate(message)
 
 
@@ -85,17 +87,15 @@ def list_messages(
     state: Annotated[MessageState | None, Query()] = None,
 ) -> EmailMessagesPublic:
     """The tenant's messages, newest first, with their delivery state."""
-    rows, count = service.list_messages(session, tenant, page=page, state=state)
-    return EmailMessagesPublic(
-        data=[EmailMessagePublic.model_validate(row) for row in rows], count=count
-    )
+    rows, count = services.list_messages(session, tenant, page=page, state=state)
+    return EmailMessagesPublic.of(rows, count)
 
 
 @api.get("/messages/{message_id}", responses=NO_MESSAGE)
 def get_message(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, message_id: uuid.UUID
 ) -> EmailMessagePublic:
-    return EmailMessagePublic.model_validate(service.get_message(session, tenant, message_id))
+    return EmailMessagePublic.model_validate(services.get_message(session, tenant, message_id))
 
 
 # -- platform ----------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def get_platform_config(
 ) -> EmailConfigPublic:
     """The platform's default SMTP server: the stored one (`source` platform), else the
     deployment's (`source` settings). No password."""
-    return service.platform_default(session, platform_id)
+    return services.platform_default(session, platform_id)
 
 
 @admin.put("/config")
@@ -115,14 +115,14 @@ def put_platform_config(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: EmailConfigUpdate
 ) -> EmailConfigPublic:
     """Store the platform's default SMTP server (over the deployment's)."""
-    config = service.put_platform_config(session, platform_id, data=body)
-    return service.public_config(config, ConfigSource.PLATFORM)
+    config = services.put_platform_config(session, platform_id, data=body)
+    return services.public_config(config, ConfigSource.PLATFORM)
 
 
 @admin.delete("/config", status_code=status.HTTP_204_NO_CONTENT, responses=NO_CONFIG)
 def delete_platform_config(session: SessionDep, _: PlatformAdmin, platform_id: PlatformId) -> None:
     """Forget the stored default: the deployment's settings apply again."""
-    service.delete_platform_config(session, platform_id)
+    services.delete_platform_config(session, platform_id)
 
 
 @admin.post("/test", status_code=status.HTTP_202_ACCEPTED)
@@ -130,7 +130,7 @@ def send_platform_test(
     session: SessionDep, _: PlatformAdmin, body: EmailTestSend
 ) -> EmailMessagePublic:
     """Queue a test message through the platform's default server."""
-    return EmailMessagePublic.model_validate(service.send_test(session, None, to=body.to))
+    return EmailMessagePublic.model_validate(services.send_test(session, None, to=body.to))
 
 
 @admin.get("/messages")
@@ -142,17 +142,16 @@ def list_all_messages(
     platform_only: Annotated[bool, Query(description="Only mail of no tenant")] = False,
     state: Annotated[MessageState | None, Query()] = None,
 ) -> EmailMessagesPublic:
-    """Every message (a tenant's with `tenant_id`, platform mail with `platform_only`)."""
-    rows, count = service.list_all_messages(
+    """Every message (a tenant's with `tenant_id`, platform mail with `platform_only`).
+    One tenant's mail is also at /api/v1/admin/email/tenants/{tenant_id}/messages."""
+    rows, count = services.list_all_messages(
         session, page=page, tenant_id=tenant_id, platform_only=platform_only, state=state
     )
-    return EmailMessagesPublic(
-        data=[EmailMessagePublic.model_validate(row) for row in rows], count=count
-    )
+    return EmailMessagesPublic.of(rows, count)
 
 
 @admin.get("/messages/{message_id}", responses=NO_MESSAGE)
 def get_any_message(
     session: SessionDep, _: PlatformAdmin, message_id: uuid.UUID
 ) -> EmailMessagePublic:
-    return EmailMessagePublic.model_validate(service.get_any_message(session, message_id))
+    return EmailMessagePublic.model_validate(services.get_any_message(session, message_id))

@@ -22,6 +22,8 @@ from pydantic import (
     SecretStr,
 )
 
+from orion.kernel.data.paging import Listing
+
 # -- field types -------------------------------------------------------------------------
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -146,6 +148,4 @@ class EmailMessagePublic(BaseModel):
     sent_at: datetime | None
 
 
-class EmailMessagesPublic(BaseModel):
-    data: list[EmailMessagePublic]
-    count: int
+EmailMessagesPublic = Listing[EmailMessagePublic]

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from orion.kernel.runtime.tasks import task
-from orion.modules.email import service
+from orion.modules.email import services
 from orion.modules.email.exceptions import DeliveryDeferred
 
 # Above EmailSettings.max_attempts' upper bound: the message's own attempt count decides
@@ -15,11 +15,11 @@ from orion.modules.email.exceptions import DeliveryDeferred
 MAX_RETRIES = 12
 
 
-@task(service.SEND_TASK, retry_on=(DeliveryDeferred,), max_retries=MAX_RETRIES)
+@task(services.SEND_TASK, retry_on=(DeliveryDeferred,), max_retries=MAX_RETRIES)
 def send_message(session: Session, message_id: str, tenant_id: uuid.UUID | None = None) -> str:
     """Send one queued message; a 4xx reply or an unreachable server retries with backoff,
     a 5xx reply (or no usable server) marks it failed with the reason."""
-    delivery = service.deliver(
+    delivery = services.deliver(
         session, uuid.UUID(str(message_id)), tenant_id=tenant_id, checkpoint=session.commit
     )
     if delivery.retry is not None:
@@ -32,4 +32,4 @@ def send_message(session: Session, message_id: str, tenant_id: uuid.UUID | None 
 @task("email.requeue_stale", queue="scheduled")
 def requeue_stale(session: Session) -> dict[str, int]:
     """Send again the messages whose send task was lost; expire those waiting too long."""
-    return service.requeue_stale(session)
+    return services.requeue_stale(session)

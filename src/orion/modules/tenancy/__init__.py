@@ -66,9 +66,9 @@ definition = ModuleDefinition(
     ),
     settings=TenancySettings,
     provides={
-        "tenant_directory": "orion.modules.tenancy.service:directory",
-        "memberships": "orion.modules.tenancy.service:memberships",
+        "tenant_directory": "orion.modules.tenancy.services:directory",
+        "memberships": "orion.modules.tenancy.services:memberships",
     },
     commands={"tenants": "orion.modules.tenancy.cli:app"},
-    on_install="orion.modules.tenancy.service:seed_demo",
+    on_install="orion.modules.tenancy.services:seed_demo",
 )

@@ -31,12 +31,12 @@ def list_tenants(
 
     from orion.kernel.data.paging import Page
     from orion.kernel.tooling.cli import console, orion_errors, runtime
-    from orion.modules.tenancy import service
+    from orion.modules.tenancy import services
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
         platform_id = _platform_id(session, platform) if platform else None
-        rows, count = service.list_tenants(session, platform_id=platform_id, page=Page(limit=500))
-        overviews = service.tenant_overviews(session, rows)
+        rows, count = services.list_tenants(session, platform_id=platform_id, page=Page(limit=500))
+        overviews = services.tenant_overviews(session, rows)
     if as_json:
         payload = {"data": [t.model_dump(mode="json") for t in overviews], "count": count}
         typer.echo(json.dumps(payload))
@@ -70,7 +70,7 @@ def create_tenant(
 
     from orion.kernel.runtime.worker import create_celery
     from orion.kernel.tooling.cli import console, fail, orion_errors, runtime
-    from orion.modules.tenancy import service
+    from orion.modules.tenancy import services
     from orion.modules.tenancy.schemas import TenantCreate, TenantInvitationCreate
 
     try:
@@ -91,11 +91,11 @@ def create_tenant(
                 if platform
                 else rt.directory.default_platform_id(session)
             )
-            tenant = service.create_tenant(session, platform_id, data=data)
+            tenant = services.create_tenant(session, platform_id, data=data)
             token = None
             if invite is not None:
-                context = service.tenant_context(session, tenant.id)
-                _, token = service.create_invitation(session, context, data=invite)
+                context = services.tenant_context(session, tenant.id)
+                _, token = services.create_invitation(session, context, data=invite)
             tenant_id, tenant_slug = tenant.id, tenant.slug
     console.print(f"[green]tenant {name} created[/green]: id {tenant_id}, slug {tenant_slug}")
     if token:
@@ -103,6 +103,6 @@ def create_tenant(
 
 
 def _platform_id(session, code: str):  # type: ignore[no-untyped-def]
-    from orion.modules.tenancy import service
+    from orion.modules.tenancy import services
 
-    return service.platform_by_code(session, code).id
+    return services.platform_by_code(session, code).id

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.data.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
+from orion.kernel.data.db import (
+    Base,
+    JSONType,
+    TenantScoped,
+    Timestamps,
+    UUIDPrimaryKey,
+    utcnow,
+)
 
 
 class Platform(UUIDPrimaryKey, Timestamps, Base):
@@ -92,3 +99,14 @@ class Invitation(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     invited_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("auth_user.id", ondelete="SET NULL")
     )
+
+    @property
+    def status(self) -> str:
+        """pending, accepted, revoked or expired (as the API shows it)."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= utcnow():
+            return "expired"
+        return "pending"

@@ -1,11 +1,13 @@
 """Tenancy routes.
 
-* `api` (/api/v1/tenancy, the caller's tenant): the tenant, the roles and what they grant,
-  its stores, members and invitations; reads need `tenancy.read` (every role), changes
-  `tenancy.manage`.
+* `api`: the tenant a route acts for (`CurrentTenant`), mounted twice: /api/v1/tenancy for
+  the tenant's members and /api/v1/admin/tenancy/tenants/{tenant_id} for platform
+  operators acting for that tenant. The tenant, the roles and what they grant, its stores,
+  members and invitations; reads need `tenancy.read` (every role), changes
+  `tenancy.manage` (operators hold every permission and see every store).
 * `user` (/api/v1/tenancy): the tenants the caller belongs to.
 * `admin` (/api/v1/admin/tenancy, operators): platforms, tenants with their members and
-  modules, any tenant's stores, members and invitations, per-tenant module switches.
+  modules, adding an existing user to a tenant, per-tenant module switches.
 * `public` (/api/v1/public/tenancy): accepting an invitation.
 """
 
@@ -31,9 +33,9 @@ from orion.kernel.web.dependencies import (
 )
 from orion.modules.core import service as core
 from orion.modules.core.schemas import ModuleChange, ModuleChangePublic, ModulesPublic
-from orion.modules.tenancy import service
+from orion.modules.tenancy import services
 from orion.modules.tenancy.dependencies import (
-    TargetTenant,
+    NamedTenant,
     TenancyManage,
     TenancyRead,
     visible_stores,
@@ -69,7 +71,7 @@ from orion.modules.tenancy.schemas import (
     TenantWithBalancePublic,
 )
 
-api = APIRouter()  # the caller's tenant
+api = APIRouter()  # the tenant a route acts for: its members, or operators acting for it
 user = APIRouter()  # any signed-in caller
 admin = APIRouter()  # platform operators
 public = APIRouter()  # no authentication
@@ -80,51 +82,39 @@ CONFLICT: Responses = problem_responses(409)
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
-def _stores(rows: list[Any], count: int) -> StoresPublic:
-    return StoresPublic(data=[StorePublic.model_validate(r) for r in rows], count=count)
-
-
-def _invitations(rows: list[Any], count: int) -> TenantInvitationsPublic:
-    return TenantInvitationsPublic(data=[service.invitation_public(r) for r in rows], count=count)
-
-
-def _created(invitation: Any, token: str) -> TenantInvitationCreated:
-    return TenantInvitationCreated(
-        **service.invitation_public(invitation).model_dump(), accept_token=token
-    )
-
-
-# == the caller's tenant ===========================================================================
+# == the tenant a route acts for (/api/v1/tenancy, and operators' /tenants/{tenant_id}) ===========
 
 
 @api.get("/tenant", response_model=TenantWithBalancePublic)
 def my_tenant(session: SessionDep, tenant: CurrentTenant, _: TenancyRead) -> Any:
-    record = service.get_tenant_record(session, tenant.tenant_id)
-    return service.with_balance(session, record)
+    record = services.get_tenant_record(session, tenant.tenant_id)
+    return services.with_balance(session, record)
 
 
 @api.patch("/tenant", response_model=TenantWithBalancePublic, responses=CONFLICT)
 def update_my_tenant(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: TenantUpdate
 ) -> Any:
-    record = service.update_tenant(session, tenant.tenant_id, data=body)
-    return service.with_balance(session, record)
+    record = services.update_tenant(session, tenant.tenant_id, data=body)
+    return services.with_balance(session, record)
 
 
 @api.get("/roles", response_model=RolesPublic)
 def list_roles(runtime: RuntimeDep, tenant: CurrentTenant, _: TenancyRead) -> Any:
     """The tenant roles (tenant_admin, staff, user), each with the permissions it grants
     in this deployment (every installed module's permissions that name the role)."""
-    roles = service.list_roles(runtime.registry)
-    return RolesPublic(data=roles, count=len(roles))
+    roles = services.list_roles(runtime.registry)
+    return RolesPublic.of(roles, len(roles))
 
 
 @api.get("/stores", response_model=StoresPublic)
 def list_stores(
     session: SessionDep, tenant: CurrentTenant, principal: TenancyRead, page: PageDep
 ) -> Any:
-    rows, count = service.list_stores(session, tenant, visible=visible_stores(principal), page=page)
-    return _stores(rows, count)
+    rows, count = services.list_stores(
+        session, tenant, visible=visible_stores(principal), page=page
+    )
+    return StoresPublic.of(rows, count)
 
 
 @api.post(
@@ -137,14 +127,14 @@ def list_stores(
 def create_store(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, body: StoreCreate
 ) -> Any:
-    return service.create_store(session, tenant, data=body)
+    return services.create_store(session, tenant, data=body)
 
 
 @api.get("/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND)
 def get_store(
     session: SessionDep, tenant: CurrentTenant, principal: TenancyRead, store_id: uuid.UUID
 ) -> Any:
-    return service.get_store(session, tenant, store_id, visible=visible_stores(principal))
+    return services.get_store(session, tenant, store_id, visible=visible_stores(principal))
 
 
 @api.patch("/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND | CONFLICT)
@@ -155,7 +145,7 @@ def update_store(
     store_id: uuid.UUID,
     body: StoreUpdate,
 ) -> Any:
-    return service.update_store(
+    return services.update_store(
         session, tenant, store_id, data=body, visible=visible_stores(principal)
     )
 
@@ -164,20 +154,20 @@ def update_store(
 def delete_store(
     session: SessionDep, tenant: CurrentTenant, principal: TenancyManage, store_id: uuid.UUID
 ) -> None:
-    service.delete_store(session, tenant, store_id, visible=visible_stores(principal))
+    services.delete_store(session, tenant, store_id, visible=visible_stores(principal))
 
 
 @api.get("/members", response_model=MembershipsPublic)
 def list_members(session: SessionDep, tenant: CurrentTenant, _: TenancyRead, page: PageDep) -> Any:
-    rows, count = service.list_members(session, tenant, page=page)
-    return MembershipsPublic(data=rows, count=count)
+    rows, count = services.list_members(session, tenant, page=page)
+    return MembershipsPublic.of(rows, count)
 
 
 @api.get("/members/{membership_id}", response_model=MembershipPublic, responses=NOT_FOUND)
 def get_member(
     session: SessionDep, tenant: CurrentTenant, _: TenancyRead, membership_id: uuid.UUID
 ) -> Any:
-    return service.member_public(session, service.get_member(session, tenant, membership_id))
+    return services.member_public(session, services.get_member(session, tenant, membership_id))
 
 
 @api.patch(
@@ -190,8 +180,8 @@ def update_member(
     membership_id: uuid.UUID,
     body: MembershipUpdate,
 ) -> Any:
-    membership = service.update_member(session, tenant, membership_id, data=body)
-    return service.member_public(session, membership)
+    membership = services.update_member(session, tenant, membership_id, data=body)
+    return services.member_public(session, membership)
 
 
 @api.delete(
@@ -202,7 +192,7 @@ def update_member(
 def remove_member(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, membership_id: uuid.UUID
 ) -> None:
-    service.remove_member(session, tenant, membership_id)
+    services.remove_member(session, tenant, membership_id)
 
 
 @api.post(
@@ -218,10 +208,10 @@ def create_invitation(
     body: TenantInvitationCreate,
 ) -> Any:
     """Invite an email with a role. `accept_token` is shown here once (and mailed)."""
-    invitation, token = service.create_invitation(
+    invitation, token = services.create_invitation(
         session, tenant, data=body, invited_by=principal.user_id
     )
-    return _created(invitation, token)
+    return services.invitation_created(invitation, token)
 
 
 @api.get("/invitations", response_model=TenantInvitationsPublic)
@@ -232,15 +222,15 @@ def list_invitations(
     page: PageDep,
     state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
 ) -> Any:
-    rows, count = service.list_invitations(session, tenant, status=state, page=page)
-    return _invitations(rows, count)
+    rows, count = services.list_invitations(session, tenant, status=state, page=page)
+    return TenantInvitationsPublic.of(rows, count)
 
 
 @api.get("/invitations/{invitation_id}", response_model=TenantInvitationPublic, responses=NOT_FOUND)
 def get_invitation(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, invitation_id: uuid.UUID
 ) -> Any:
-    return service.invitation_public(service.get_invitation(session, tenant, invitation_id))
+    return services.get_invitation(session, tenant, invitation_id)
 
 
 @api.post(
@@ -251,19 +241,20 @@ def get_invitation(
 def revoke_invitation(
     session: SessionDep, tenant: CurrentTenant, _: TenancyManage, invitation_id: uuid.UUID
 ) -> Any:
-    return service.invitation_public(service.revoke_invitation(session, tenant, invitation_id))
+    return services.revoke_invitation(session, tenant, invitation_id)
 
 
 # == any signed-in caller ======================================================================
 
 
-@user.get("/my-tenants", response_model=MyTenantsPublic)
+# No null to drop in a MyTenantPublic: this keeps `next_cursor` (offset lists have none) out.
+@user.get("/my-tenants", response_model=MyTenantsPublic, response_model_exclude_none=True)
 def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
     """The tenants the caller belongs to; act for one with the X-Tenant-ID header."""
     if principal.user_id is None:
         raise PermissionDenied("only a signed-in user has tenants")
-    rows = service.my_tenants(session, principal.user_id)
-    return MyTenantsPublic(data=rows, count=len(rows))
+    rows = services.my_tenants(session, principal.user_id)
+    return MyTenantsPublic.of(rows, len(rows))
 
 
 # == public =====================================================================================
@@ -283,7 +274,7 @@ def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
 def accept_invitation(session: SessionDep, body: InvitationAccept) -> Any:
     """Join the inviting tenant: creates the account, or adds the membership to an existing
     one whose password is given."""
-    return service.accept_invitation(session, data=body)
+    return services.accept_invitation(session, data=body)
 
 
 # == platform operators ===========================================================================
@@ -291,8 +282,8 @@ def accept_invitation(session: SessionDep, body: InvitationAccept) -> Any:
 
 @admin.get("/platforms", response_model=PlatformsPublic)
 def list_platforms(session: SessionDep, _: PlatformAdmin, page: PageDep) -> Any:
-    rows, count = service.list_platforms(session, page=page)
-    return PlatformsPublic(data=[PlatformPublic.model_validate(r) for r in rows], count=count)
+    rows, count = services.list_platforms(session, page=page)
+    return PlatformsPublic.of(rows, count)
 
 
 @admin.post(
@@ -302,19 +293,19 @@ def list_platforms(session: SessionDep, _: PlatformAdmin, page: PageDep) -> Any:
     responses=CONFLICT,
 )
 def create_platform(session: SessionDep, _: PlatformAdmin, body: PlatformCreate) -> Any:
-    return service.create_platform(session, data=body)
+    return services.create_platform(session, data=body)
 
 
 @admin.get("/platforms/{platform_id}", response_model=PlatformPublic, responses=NOT_FOUND)
 def get_platform(session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID) -> Any:
-    return service.get_platform(session, platform_id)
+    return services.get_platform(session, platform_id)
 
 
 @admin.patch("/platforms/{platform_id}", response_model=PlatformPublic, responses=NOT_FOUND)
 def update_platform(
     session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID, body: PlatformUpdate
 ) -> Any:
-    return service.update_platform(session, platform_id, data=body)
+    return services.update_platform(session, platform_id, data=body)
 
 
 @admin.delete(
@@ -323,7 +314,7 @@ def update_platform(
     responses=NOT_FOUND | CONFLICT,
 )
 def delete_platform(session: SessionDep, _: PlatformAdmin, platform_id: uuid.UUID) -> None:
-    service.delete_platform(session, platform_id)
+    services.delete_platform(session, platform_id)
 
 
 @admin.get("/tenants", response_model=TenantOverviewsPublic)
@@ -335,8 +326,8 @@ def list_tenants(
     q: Annotated[str | None, Query(max_length=100, description="Name or slug contains")] = None,
 ) -> Any:
     """Tenants with their members and enabled modules."""
-    rows, count = service.list_tenants(session, platform_id=platform_id, search=q, page=page)
-    return TenantOverviewsPublic(data=service.tenant_overviews(session, rows), count=count)
+    rows, count = services.list_tenants(session, platform_id=platform_id, search=q, page=page)
+    return TenantOverviewsPublic.of(services.tenant_overviews(session, rows), count)
 
 
 @admin.post(
@@ -348,88 +339,25 @@ def list_tenants(
 def create_tenant(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, body: TenantCreate
 ) -> Any:
-    return service.create_tenant(session, platform_id, data=body)
+    return services.create_tenant(session, platform_id, data=body)
 
 
 @admin.get("/tenants/{tenant_id}", response_model=TenantOverviewPublic, responses=NOT_FOUND)
-def get_tenant(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> Any:
-    record = service.get_tenant_record(session, tenant.tenant_id)
-    return service.tenant_overviews(session, [record])[0]
+def get_tenant(session: SessionDep, _: PlatformAdmin, tenant: NamedTenant) -> Any:
+    record = services.get_tenant_record(session, tenant.tenant_id)
+    return services.tenant_overviews(session, [record])[0]
 
 
 @admin.patch("/tenants/{tenant_id}", response_model=TenantPublic, responses=NOT_FOUND | CONFLICT)
 def update_tenant(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: TenantAdminUpdate
+    session: SessionDep, _: PlatformAdmin, tenant: NamedTenant, body: TenantAdminUpdate
 ) -> Any:
-    return service.update_tenant(session, tenant.tenant_id, data=body)
+    return services.update_tenant(session, tenant.tenant_id, data=body)
 
 
 @admin.delete("/tenants/{tenant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_tenant(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> None:
-    service.delete_tenant(session, tenant.tenant_id)
-
-
-@admin.get("/tenants/{tenant_id}/stores", response_model=StoresPublic, responses=NOT_FOUND)
-def admin_list_stores(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, page: PageDep
-) -> Any:
-    rows, count = service.list_stores(session, tenant, page=page)
-    return _stores(rows, count)
-
-
-@admin.post(
-    "/tenants/{tenant_id}/stores",
-    status_code=status.HTTP_201_CREATED,
-    response_model=StorePublic,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_create_store(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: StoreCreate
-) -> Any:
-    return service.create_store(session, tenant, data=body)
-
-
-@admin.get(
-    "/tenants/{tenant_id}/stores/{store_id}", response_model=StorePublic, responses=NOT_FOUND
-)
-def admin_get_store(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, store_id: uuid.UUID
-) -> Any:
-    return service.get_store(session, tenant, store_id)
-
-
-@admin.patch(
-    "/tenants/{tenant_id}/stores/{store_id}",
-    response_model=StorePublic,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_update_store(
-    session: SessionDep,
-    _: PlatformAdmin,
-    tenant: TargetTenant,
-    store_id: uuid.UUID,
-    body: StoreUpdate,
-) -> Any:
-    return service.update_store(session, tenant, store_id, data=body)
-
-
-@admin.delete(
-    "/tenants/{tenant_id}/stores/{store_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND,
-)
-def admin_delete_store(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, store_id: uuid.UUID
-) -> None:
-    service.delete_store(session, tenant, store_id)
-
-
-@admin.get("/tenants/{tenant_id}/members", response_model=MembershipsPublic, responses=NOT_FOUND)
-def admin_list_members(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, page: PageDep
-) -> Any:
-    rows, count = service.list_members(session, tenant, page=page)
-    return MembershipsPublic(data=rows, count=count)
+def delete_tenant(session: SessionDep, _: PlatformAdmin, tenant: NamedTenant) -> None:
+    services.delete_tenant(session, tenant.tenant_id)
 
 
 @admin.post(
@@ -438,91 +366,18 @@ def admin_list_members(
     response_model=MembershipPublic,
     responses=NOT_FOUND | CONFLICT,
 )
-def admin_add_member(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, body: MembershipCreate
+def add_member(
+    session: SessionDep, _: PlatformAdmin, tenant: NamedTenant, body: MembershipCreate
 ) -> Any:
     """Add an existing user to the tenant (invite people who have no account)."""
-    membership = service.add_member_by_email(
+    membership = services.add_member_by_email(
         session, tenant, email=str(body.email), role=body.role, store_ids=body.store_ids
     )
-    return service.member_public(session, membership)
-
-
-@admin.patch(
-    "/tenants/{tenant_id}/members/{membership_id}",
-    response_model=MembershipPublic,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_update_member(
-    session: SessionDep,
-    _: PlatformAdmin,
-    tenant: TargetTenant,
-    membership_id: uuid.UUID,
-    body: MembershipUpdate,
-) -> Any:
-    membership = service.update_member(session, tenant, membership_id, data=body)
-    return service.member_public(session, membership)
-
-
-@admin.delete(
-    "/tenants/{tenant_id}/members/{membership_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_remove_member(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, membership_id: uuid.UUID
-) -> None:
-    service.remove_member(session, tenant, membership_id)
-
-
-@admin.post(
-    "/tenants/{tenant_id}/invitations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TenantInvitationCreated,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_create_invitation(
-    session: SessionDep,
-    principal: PlatformAdmin,
-    tenant: TargetTenant,
-    body: TenantInvitationCreate,
-) -> Any:
-    """Invite someone (typically the merchant's owner) into a tenant."""
-    invitation, token = service.create_invitation(
-        session, tenant, data=body, invited_by=principal.user_id
-    )
-    return _created(invitation, token)
-
-
-@admin.get(
-    "/tenants/{tenant_id}/invitations",
-    response_model=TenantInvitationsPublic,
-    responses=NOT_FOUND,
-)
-def admin_list_invitations(
-    session: SessionDep,
-    _: PlatformAdmin,
-    tenant: TargetTenant,
-    page: PageDep,
-    state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
-) -> Any:
-    rows, count = service.list_invitations(session, tenant, status=state, page=page)
-    return _invitations(rows, count)
-
-
-@admin.post(
-    "/tenants/{tenant_id}/invitations/{invitation_id}/revoke",
-    response_model=TenantInvitationPublic,
-    responses=NOT_FOUND | CONFLICT,
-)
-def admin_revoke_invitation(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, invitation_id: uuid.UUID
-) -> Any:
-    return service.invitation_public(service.revoke_invitation(session, tenant, invitation_id))
+    return services.member_public(session, membership)
 
 
 @admin.get("/tenants/{tenant_id}/modules", response_model=ModulesPublic, responses=NOT_FOUND)
-def tenant_modules(session: SessionDep, _: PlatformAdmin, tenant: TargetTenant) -> Any:
+def tenant_modules(session: SessionDep, _: PlatformAdmin, tenant: NamedTenant) -> Any:
     modules = core.list_modules(session, platform_id=_platform(tenant), tenant_id=tenant.tenant_id)
     return ModulesPublic(data=modules, count=len(modules))
 
@@ -540,7 +395,7 @@ def _platform(tenant: TenantContext) -> uuid.UUID:
 def enable_tenant_module(
     session: SessionDep,
     _: PlatformAdmin,
-    tenant: TargetTenant,
+    tenant: NamedTenant,
     code: ModuleCode,
     body: ModuleChange | None = None,
 ) -> Any:
@@ -558,7 +413,7 @@ def enable_tenant_module(
     responses=NOT_FOUND | CONFLICT,
 )
 def disable_tenant_module(
-    session: SessionDep, _: PlatformAdmin, tenant: TargetTenant, code: ModuleCode
+    session: SessionDep, _: PlatformAdmin, tenant: NamedTenant, code: ModuleCode
 ) -> Any:
     """Switch a module off for this tenant; refused while an enabled module requires it."""
     scope = ModuleScope(_platform(tenant), tenant.tenant_id)
@@ -574,7 +429,7 @@ def clear_tenant_module(
     session: SessionDep,
     runtime: RuntimeDep,
     _: PlatformAdmin,
-    tenant: TargetTenant,
+    tenant: NamedTenant,
     code: ModuleCode,
 ) -> Any:
     """Drop the tenant's own switch: it follows its platform again."""

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from orion.kernel.data.paging import Listing
 from orion.modules.auth.schemas import EmailAddress
 
 # The tenant roles; platform operators are superadmins (auth) and need no membership.
@@ -50,9 +51,7 @@ class RolePublic(BaseModel):
     permissions: list[RolePermissionPublic]
 
 
-class RolesPublic(BaseModel):
-    data: list[RolePublic]
-    count: int
+RolesPublic = Listing[RolePublic]
 
 
 # -- platforms -------------------------------------------------------------------------------
@@ -83,9 +82,7 @@ class PlatformPublic(PlatformBase):
     updated_at: datetime
 
 
-class PlatformsPublic(BaseModel):
-    data: list[PlatformPublic]
-    count: int
+PlatformsPublic = Listing[PlatformPublic]
 
 
 # -- tenants -----------------------------------------------------------------------------------
@@ -136,9 +133,7 @@ class TenantWithBalancePublic(TenantPublic):
     )
 
 
-class TenantsPublic(BaseModel):
-    data: list[TenantPublic]
-    count: int
+TenantsPublic = Listing[TenantPublic]
 
 
 class TenantMemberSummary(BaseModel):
@@ -156,9 +151,7 @@ class TenantOverviewPublic(TenantPublic):
     modules: list[str]
 
 
-class TenantOverviewsPublic(BaseModel):
-    data: list[TenantOverviewPublic]
-    count: int
+TenantOverviewsPublic = Listing[TenantOverviewPublic]
 
 
 class MyTenantPublic(BaseModel):
@@ -171,9 +164,7 @@ class MyTenantPublic(BaseModel):
     role: str
 
 
-class MyTenantsPublic(BaseModel):
-    data: list[MyTenantPublic]
-    count: int
+MyTenantsPublic = Listing[MyTenantPublic]
 
 
 # -- stores ------------------------------------------------------------------------------------
@@ -204,9 +195,7 @@ class StorePublic(StoreBase):
     updated_at: datetime
 
 
-class StoresPublic(BaseModel):
-    data: list[StorePublic]
-    count: int
+StoresPublic = Listing[StorePublic]
 
 
 # -- memberships ---------------------------------------------------------------------------------
@@ -240,9 +229,7 @@ class MembershipPublic(BaseModel):
     created_at: datetime
 
 
-class MembershipsPublic(BaseModel):
-    data: list[MembershipPublic]
-    count: int
+MembershipsPublic = Listing[MembershipPublic]
 
 
 # -- invitations -----------------------------------------------------------------------------------
@@ -283,9 +270,7 @@ class TenantInvitationCreated(TenantInvitationPublic):
     accept_token: str = Field(description="Shown once; the invitee accepts with it")
 
 
-class TenantInvitationsPublic(BaseModel):
-    data: list[TenantInvitationPublic]
-    count: int
+TenantInvitationsPublic = Listing[TenantInvitationPublic]
 
 
 class InvitationAccept(BaseModel):

@@ -1,0 +1,50 @@
+"""The credits module's part in the platform's life: demo data, a tenant deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from orion.kernel.data.tenancy import TenantContext, all_tenants
+from orion.modules.credits.models import CreditAccount, CreditHold, CreditTransaction
+from orion.modules.credits.services.movements import add, deduct
+from orion.modules.tenancy import services as tenancy
+from orion.modules.tenancy.events import TenantDeleted
+
+
+def seed_demo(session: Session, runtime: Any) -> None:
+    """`orion demo`: the demo tenants get welcome credits and a first charge (once: the
+    idempotency keys make a second run a no-op)."""
+    with all_tenants(session):
+        tenants = tenancy.demo_tenants(session)
+    for tenant in tenants:
+        _seed_tenant(session, tenant)
+
+
+def _seed_tenant(session: Session, tenant: TenantContext) -> None:
+    add(
+        session,
+        tenant,
+        amount=10_000,
+        reason="welcome credits",
+        idempotency_key="demo:welcome",
+    )
+    deduct(
+        session,
+        tenant,
+        amount=1_250,
+        reason="first AI usage",
+        reference="demo",
+        idempotency_key="demo:first-charge",
+    )
+
+
+def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
+    """tenancy.tenant_deleted: the tenant's account, ledger and holds go with it (platform
+    code deleting one tenant's rows on purpose)."""
+    tenant_id = event.deleted_tenant_id
+    with all_tenants(session):
+        for model in (CreditTransaction, CreditHold, CreditAccount):
+            session.execute(delete(model).where(model.tenant_id == tenant_id))
