@@ -71,7 +71,8 @@ def list_modules(
 
 @app.command()
 def check() -> None:
-    """Validate every definition: fields, imports, tasks, routes, migrations."""
+    """Validate every definition (fields, imports, tasks, routes, migrations) and each
+    module's shape (required files, a page behind every menu item, requires)."""
     from orion.kernel.contract.modules import Registry, RegistryError
     from orion.kernel.tooling.checks import check_registry
 
@@ -139,11 +140,11 @@ def new(
         Path | None, typer.Option(help="Where to create it (default: the built-in modules)")
     ] = None,
     tests: Annotated[
-        Path | None, typer.Option(help="Where its test goes (default: tests/modules)")
+        Path | None, typer.Option(help="Where its tests go (default: tests/modules)")
     ] = None,
 ) -> None:
-    """Scaffold a working module: definition, model, migration, schemas, service, routes,
-    task and test."""
+    """Scaffold a working module in the shape of the real ones: definition, model,
+    migration, schemas, repository, service, routes, console page, events, task and tests."""
     from orion.kernel.tooling.scaffold import ScaffoldError, scaffold_module
 
     try:
@@ -153,7 +154,8 @@ def new(
     for path in created:
         console.print(f"created {path}")
     console.print(
-        f"[green]module {code} created[/green]; run `orion db upgrade` to create its table"
+        f"[green]module {code} created[/green]; run `orion db upgrade` to create its table "
+        f"and `orion modules enable {code}` to switch it on"
     )
     if directory is not None:
         console.print(

@@ -1,11 +1,13 @@
-"""`orion modules new CODE`: scaffold a working optional module and its test.
+"""`orion modules new CODE`: scaffold a working optional module and its tests.
 
-The module follows the conventions of the built-in ones: a cheap `__init__` holding the
-definition, a tenant-scoped model `<Name>Item` on table `<code>_item`, schemas, a service
-that flushes and never commits, module errors, an `<code>.item_created` event, a thin `api`
-router, a task with a per-tenant schedule, the first Alembic revision of the `<code>`
-branch, and a test of the API. `orion modules check` and `orion db check` pass on it, and
-so does its test, as generated.
+The module has the shape of the built-in ones, each file in its role: a cheap `__init__`
+holding the definition, a tenant-scoped model `<Name>Item` on table `<code>_item` and the
+first Alembic revision of the `<code>` branch (with row-level security), schemas with a
+`Listing`, a repository, a service acting for a tenant, module errors, an
+`<code>.item_created` event, permission dependencies, one `api` router serving members and
+operators, a console page with a form (the menu item opens it), a task that is safe to run
+twice, and tests of the service, the API and the page. `orion modules check` and
+`orion db check` pass on it, and so do its tests, as generated.
 
 The files are rendered from `scaffold_templates/*.tmpl` with `string.Template`.
 """
@@ -47,10 +49,20 @@ MODULE_FILES = {
     "models.py.tmpl": "models.py",
     "schemas.py.tmpl": "schemas.py",
     "exceptions.py.tmpl": "exceptions.py",
+    "repository.py.tmpl": "repository.py",
     "events.py.tmpl": "events.py",
     "service.py.tmpl": "service.py",
+    "dependencies.py.tmpl": "dependencies.py",
     "routes.py.tmpl": "routes.py",
+    "console.py.tmpl": "console.py",
     "tasks.py.tmpl": "tasks.py",
+}
+# template -> path inside the module's tests folder
+TEST_FILES = {
+    "conftest.py.tmpl": "conftest.py",
+    "test_service.py.tmpl": "test_service.py",
+    "test_api.py.tmpl": "test_api.py",
+    "test_console.py.tmpl": "test_console.py",
 }
 
 
@@ -65,7 +77,7 @@ def scaffold_module(
     tests_dir: Path | str | None = None,
     installed: Collection[str] | None = None,
 ) -> list[Path]:
-    """Create module `code` in `modules_dir` and its test in `tests_dir`; return the files.
+    """Create module `code` in `modules_dir` and its tests in `tests_dir`; return the files.
 
     `modules_dir` defaults to the built-in modules (`src/orion/modules`), `tests_dir` to
     `tests/modules` under the current directory. The module's import name follows the
@@ -91,9 +103,9 @@ def scaffold_module(
             "choose another code or directory"
         )
     test_dir = tests_root / code
-    test_file = test_dir / f"test_{code}.py"
-    if test_file.exists():
-        raise ScaffoldError(f"{test_file} already exists; remove it or choose another code")
+    for test_file in (test_dir / name for name in TEST_FILES.values()):
+        if test_file.exists():
+            raise ScaffoldError(f"{test_file} already exists; remove it or choose another code")
 
     values = template_values(code, package)
     files: list[tuple[Path, str]] = [
@@ -101,11 +113,13 @@ def scaffold_module(
     ]
     versions = module_dir / "migrations" / "versions"
     files.append(
-        (versions / f"{values['revision']}_{code}_initial.py", render("migration.py.tmpl", values))
+        (versions / f"{values['revision']}_{code}_tables.py", render("migration.py.tmpl", values))
     )
+    page = module_dir / "templates" / code / "console" / "index.html"
+    files.append((page, render("index.html.tmpl", values)))
     if (tests_root / "__init__.py").is_file() and not (test_dir / "__init__.py").exists():
         files.append((test_dir / "__init__.py", ""))
-    files.append((test_file, render("test_module.py.tmpl", values)))
+    files += [(test_dir / name, render(template, values)) for template, name in TEST_FILES.items()]
 
     created: list[Path] = []
     made_test_dir = not test_dir.exists()

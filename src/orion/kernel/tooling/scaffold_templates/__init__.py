@@ -1,2 +1,2 @@
 """Templates of `orion modules new` (see `orion.kernel.tooling.scaffold`), rendered with
-`string.Template`: `${code}`, `${package}`, `${Name}`, `${title}`, `${table}` and friends."""
+`string.Template`: `${code}`, `${package}`, `${Model}`, `${title}`, `${table}` and friends."""

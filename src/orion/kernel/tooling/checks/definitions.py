@@ -1,14 +1,4 @@
-"""`orion modules check`: resolve everything each module definition names.
-
-`check_registry(registry)` imports every path a definition names (models, routers, tasks,
-handlers, health checks, hooks, extension points), mounts the routers on a throwaway app,
-and checks the conventions the kernel relies on: task names `<code>.<action>`, scheduled
-tasks that point at a declared task with a cron Beat can parse, event names
-`<module>.<event>` declared by the publisher, menu permissions that some module declares,
-tables prefixed `<code>_`, and a migration branch for every module that has tables.
-
-It returns the problems as sentences that name the module and the field; it never raises.
-"""
+"""The checks of module definitions, run by `check_registry` (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -28,6 +18,11 @@ from orion.kernel.contract.modules import QUEUES, ModuleDefinition, Registry, Ti
 from orion.kernel.contract.points import POINTS
 from orion.kernel.data.db import Base
 from orion.kernel.runtime.tasks import KERNEL, TaskSpec, task_specs
+from orion.kernel.tooling.checks.shape import (
+    missing_files,
+    undeclared_imports,
+    unserved_menu_paths,
+)
 
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
 _KERNEL_TASKS_MODULE = "orion.kernel.runtime.jobs"
@@ -143,6 +138,7 @@ class _Checker:
         permissions = self.declared_permissions()
         for definition in definitions:
             checks: list[tuple[str, Callable[[], None]]] = [
+                ("files", lambda d=definition: self.check_files(d)),
                 ("routers", lambda d=definition: self.check_routers(d)),
                 ("scheduled_tasks", lambda d=definition: self.check_scheduled(d)),
                 ("handlers", lambda d=definition: self.check_handlers(d)),
@@ -152,12 +148,44 @@ class _Checker:
                 ("commands", lambda d=definition: self.check_commands(d)),
                 ("permissions", lambda d=definition: self.check_permissions(d, permissions)),
                 ("menu", lambda d=definition: self.check_menu(d, permissions)),
+                ("menu", lambda d=definition: self.check_menu_routes(d)),
+                ("requires", lambda d=definition: self.check_imports(d)),
                 ("settings", lambda d=definition: self.check_settings(d)),
                 ("tables", lambda d=definition: self.check_tables(d)),
                 ("migrations", lambda d=definition: self.check_migrations(d)),
             ]
             for field, check in checks:
                 self.guarded(definition, field, check)
+
+    # -- the module's shape (kernel.tooling.checks.shape) ------------------------------------
+
+    def check_files(self, definition: ModuleDefinition) -> None:
+        for missing in missing_files(definition):
+            self.problem(definition, "files", missing)
+
+    def check_menu_routes(self, definition: ModuleDefinition) -> None:
+        from fastapi import APIRouter
+
+        routers = {}
+        for audience, path in definition.routers.items():
+            if audience.startswith("console"):
+                try:
+                    router = self.registry.resolve(path)
+                except Exception:  # reported by the routers check
+                    return
+                if not isinstance(router, APIRouter):
+                    return
+                routers[audience] = router
+        for path in unserved_menu_paths(definition, routers):
+            self.problem(
+                definition,
+                f"menu item {path!r}",
+                "no GET route of the module's console routers serves this path",
+            )
+
+    def check_imports(self, definition: ModuleDefinition) -> None:
+        for found in undeclared_imports(definition, self.registry):
+            self.problem(definition, "requires", str(found))
 
     # -- models and tables -------------------------------------------------------------------
 
