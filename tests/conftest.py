@@ -1,8 +1,10 @@
-"""Shared fixtures.
+"""The suite's fixtures: the deployment (the built-in modules, signed in for real) and
+factories building its data through the modules' services. tests/README.md describes them;
+tests/testkit.py swaps the deployment for the test kit's in the folders that import it.
 
 The suite runs on SQLite and the embedded (in-memory) broker by default. Set
 ORION_TEST_DATABASE_URL (PostgreSQL) and ORION_TEST_BROKER_URL (Redis) to run the same
-tests against those servers. Each test session gets its own fresh database.
+tests against those servers. Each test session gets its own fresh databases.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,15 +23,14 @@ from sqlalchemy.engine import make_url
 from orion.app import create_app
 from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime, build_runtime
-from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID, ModuleScope
 from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
 from orion.kernel.tooling import migrate
 from orion.settings import OrionSettings
-
-pytest_plugins = ["tests.identity_fixtures"]
+from tests.helpers import PASSWORD, unique_email
 
 TESTKIT = ["orion_testkit.testdir", "orion_testkit.widgets", "orion_testkit.gadgets"]
-# The kernel's tests sign in through the testkit's header authenticator.
+# The kit's deployment signs in through its header authenticator (tests/helpers.py).
 TESTKIT_PROVIDERS = {"tenant_directory": "testdir", "authenticator": "testdir"}
 PG_URL = os.environ.get("ORION_TEST_DATABASE_URL")
 BROKER_URL = os.environ.get("ORION_TEST_BROKER_URL")
@@ -58,6 +60,8 @@ def drop_database(url: str) -> None:
 
 
 def make_settings(database_url: str, **overrides: object) -> OrionSettings:
+    """Settings for a test runtime: the test kit's deployment unless `overrides` say
+    otherwise (`DEPLOYMENT` gives the built-in modules alone)."""
     values: dict[str, object] = {
         "database_url": database_url,
         "broker_url": BROKER_URL,
@@ -74,33 +78,31 @@ def make_settings(database_url: str, **overrides: object) -> OrionSettings:
     return OrionSettings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrionSettings]:
-    url = fresh_database_url(tmp_path_factory.mktemp("db"), "suite")
-    yield make_settings(url)
-    drop_database(url)
+DEPLOYMENT: dict[str, object] = {"extra_modules": [], "providers": {}}
 
 
-@pytest.fixture(scope="session")
-def runtime(settings: OrionSettings) -> Iterator[Runtime]:
+@contextmanager
+def started(settings: OrionSettings) -> Iterator[Runtime]:
+    """A runtime on `settings`, its database migrated, its Celery app made."""
     runtime = build_runtime(settings)
     migrate.upgrade(runtime)
     create_celery(runtime=runtime)
-    yield runtime
-    runtime.close()
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
-# Module scope: Celery's worker optimisations are process-wide, so two embedded workers
-# (the kernel suite's and the identity suite's, on different apps) must not overlap.
-@pytest.fixture(scope="module")
-def worker(runtime: Runtime) -> Iterator[EmbeddedWorker]:
-    """A real Celery worker consuming in background threads (Redis when configured)."""
-    assert runtime.celery is not None
-    # Tasks left by tests that ran no worker: on Redis this runtime's own (its key prefix);
-    # the in-memory broker's queues are shared by every app in the process.
-    runtime.celery.control.purge()
-    with EmbeddedWorker(runtime.celery, beat=False) as embedded:
-        yield embedded
+# -- the deployment ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """The built-in modules on a database of their own, shared by the whole session."""
+    url = fresh_database_url(tmp_path_factory.mktemp("db"), "deployment")
+    with started(make_settings(url, **DEPLOYMENT)) as built:
+        yield built
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -114,33 +116,147 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield test_client
 
 
+# Module scope: Celery's worker optimisations are process-wide, so two embedded workers
+# (on the deployment's and the test kit's apps) must not overlap.
+@pytest.fixture(scope="module")
+def worker(runtime: Runtime) -> Iterator[EmbeddedWorker]:
+    """A real Celery worker consuming in background threads (Redis when configured)."""
+    assert runtime.celery is not None
+    # Tasks left by tests that ran no worker: on Redis this runtime's own (its key prefix);
+    # the in-memory broker's queues are shared by every app in the process.
+    runtime.celery.control.purge()
+    with EmbeddedWorker(runtime.celery, beat=False) as embedded:
+        yield embedded
+
+
+# -- factories --------------------------------------------------------------------------------
+
+
 @pytest.fixture
 def platform_id() -> uuid.UUID:
-    """A platform of its own for each test, so module states never leak between tests."""
-    return uuid.uuid4()
+    """The platform `make_tenant` and `enable` use unless told another."""
+    return DEFAULT_PLATFORM_ID
 
 
 @pytest.fixture
-def make_tenant(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    from orion_testkit.testdir.service import create_tenant
+def make_platform(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """`make_platform(code=None, name=None)`: a new platform (its row)."""
+    from orion.modules.tenancy.schemas import PlatformCreate
+    from orion.modules.tenancy.services import create_platform
 
-    def make(name: str = "Acme", platform: uuid.UUID | None = None) -> TenantContext:
+    def make(code: str | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+        code = code or f"p{uuid.uuid4().hex[:10]}"
         with runtime.database.unit_of_work() as session:
-            return create_tenant(session, name, platform or platform_id)
+            return create_platform(session, data=PlatformCreate(code=code, name=name or code))
 
     return make
 
 
 @pytest.fixture
+def make_tenant(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """`make_tenant(name=None, platform_id=None)`: a new tenant, as its TenantContext."""
+    return tenant_maker(runtime, platform_id)
+
+
+def tenant_maker(runtime: Runtime, default_platform: uuid.UUID):  # type: ignore[no-untyped-def]
+    from orion.modules.tenancy.schemas import TenantCreate
+    from orion.modules.tenancy.services import create_tenant
+
+    def make(name: str | None = None, platform_id: uuid.UUID = default_platform) -> TenantContext:
+        name = name or f"Tenant {uuid.uuid4().hex[:6]}"
+        with runtime.database.unit_of_work() as session:
+            tenant = create_tenant(session, platform_id, data=TenantCreate(name=name))
+            return TenantContext(tenant.id, tenant.platform_id)
+
+    return make
+
+
+@pytest.fixture
+def make_store(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """`make_store(tenant, name=None, code=None)`: a new store of `tenant` (its row)."""
+    from orion.modules.tenancy.schemas import StoreCreate
+    from orion.modules.tenancy.services import create_store
+
+    def make(tenant: TenantContext, name: str | None = None, code: str | None = None):  # type: ignore[no-untyped-def]
+        code = code or f"s{uuid.uuid4().hex[:10]}"
+        with runtime.database.unit_of_work() as session:
+            return create_store(session, tenant, data=StoreCreate(code=code, name=name or code))
+
+    return make
+
+
+@pytest.fixture
+def make_user(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """`make_user(email=None, password=PASSWORD, superadmin=False)`: (user, password)."""
+    from orion.modules.auth.services import create_user
+
+    def make(email: str | None = None, password: str = PASSWORD, superadmin: bool = False):  # type: ignore[no-untyped-def]
+        with runtime.database.unit_of_work() as session:
+            user = create_user(
+                session,
+                email=email or unique_email(),
+                password=password,
+                full_name="Test User",
+                is_superadmin=superadmin,
+            )
+        return user, password
+
+    return make
+
+
+@pytest.fixture
+def make_member(runtime: Runtime, make_user):  # type: ignore[no-untyped-def]
+    """`make_member(tenant, role="tenant_admin", email=None)`: a new user who is a member
+    of `tenant` with `role`: (user, password)."""
+    from orion.modules.tenancy.services import add_member
+
+    def make(tenant: TenantContext, role: str = "tenant_admin", email: str | None = None):  # type: ignore[no-untyped-def]
+        user, password = make_user(email=email)
+        with runtime.database.unit_of_work() as session:
+            add_member(session, tenant, user_id=user.id, role=role)
+        return user, password
+
+    return make
+
+
+@pytest.fixture
+def login(client: TestClient):  # type: ignore[no-untyped-def]
+    """`login(email, password=PASSWORD, tenant_id=None)`: the headers of a real sign-in
+    through the API (acting in `tenant_id` when given)."""
+
+    def sign_in(email: str, password: str = PASSWORD, tenant_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+        response = client.post(
+            "/api/v1/public/auth/login", data={"username": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        if tenant_id is not None:
+            headers["X-Tenant-ID"] = str(tenant_id)
+        return headers
+
+    return sign_in
+
+
+@pytest.fixture
+def operator_headers(make_user, login) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A new platform operator's (superadmin's) headers."""
+    user, password = make_user(superadmin=True)
+    return login(user.email, password)
+
+
+@pytest.fixture
 def enable(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """`enable(code, tenant_id=None, platform_id=None, on=True)`: switch a module on (off
+    with `on=False`) for a platform, or for one of its tenants; the modules it changed."""
+
     def switch(
         code: str,
         tenant_id: uuid.UUID | None = None,
-        platform: uuid.UUID | None = None,
+        platform_id: uuid.UUID = platform_id,
         on: bool = True,
     ) -> list[str]:
         with runtime.database.unit_of_work() as session:
-            scope = ModuleScope(platform or platform_id, tenant_id)
+            scope = ModuleScope(platform_id, tenant_id)
             if on:
                 return runtime.modules.enable(session, code, scope=scope)
             return runtime.modules.disable(session, code, scope=scope)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -11,7 +12,13 @@ from sqlalchemy.orm import Session
 from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.runtime import Runtime
 
+PASSWORD = "Correct-Horse-9"  # what `make_user` and `make_member` give their users
+# The test kit's header authenticator (tests/testkit.py): an operator, a tenant's member.
 OPERATOR = {"X-Test-Superadmin": "1"}
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
 
 
 def tenant_headers(tenant: TenantContext, *permissions: str) -> dict[str, str]:

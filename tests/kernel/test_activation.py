@@ -156,7 +156,7 @@ def test_a_tenant_override_turns_a_module_off_for_that_tenant_only(
 
 def test_a_platform_never_sees_another_platforms_switches(runtime, platform_id, enable):
     elsewhere = uuid.uuid4()
-    enable("widgets", platform=elsewhere)
+    enable("widgets", platform_id=elsewhere)
 
     assert "widgets" in enabled_for(runtime, elsewhere)
     assert "widgets" not in enabled_for(runtime, platform_id)

@@ -239,12 +239,12 @@ def test_fan_out_sends_a_task_to_each_tenant_with_the_module_enabled(
 ):
     acme, globex, initech = make_tenant("Acme"), make_tenant("Globex"), make_tenant("Initech")
     elsewhere = uuid.uuid4()  # a platform without widgets
-    stranger = make_tenant("Stranger", platform=elsewhere)
-    pioneer = make_tenant("Pioneer", platform=elsewhere)  # on by its own override
+    stranger = make_tenant("Stranger", platform_id=elsewhere)
+    pioneer = make_tenant("Pioneer", platform_id=elsewhere)  # on by its own override
     everyone = [acme, globex, initech, stranger, pioneer]
     enable("widgets")
     enable("widgets", tenant_id=initech.tenant_id, on=False)
-    enable("widgets", tenant_id=pioneer.tenant_id, platform=elsewhere)
+    enable("widgets", tenant_id=pioneer.tenant_id, platform_id=elsewhere)
     expected = tenants_with_widgets(runtime)  # other tests' tenants share the database
 
     kwargs = {"task": "widgets.count", "module": "widgets", "queue": "default", "kwargs": {}}
