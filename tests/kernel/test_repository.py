@@ -10,7 +10,7 @@ from orion_testkit.widgets.models import Widget
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, text
 
-from orion.kernel.data.paging import Keyset, Listing, Page
+from orion.kernel.data.paging import Keyset, KeysetListing, Listing, Page
 from orion.kernel.data.repository import RepositoryBase
 from orion.kernel.data.tenancy import (
     TenantContextMissing,
@@ -153,6 +153,9 @@ def test_keyset_pages_walk_the_whole_list_once_in_order_with_ties(runtime, acme_
                 break
     assert seen == expected and len(seen) == 7
     assert pages == 3
+    last_page = KeysetListing[WidgetPublic].of(rows, cursor)
+    assert last_page.model_dump(mode="json")["next_cursor"] is None
+    assert type(last_page).__name__ == "WidgetPagePublic"
 
 
 def test_keyset_pages_run_newest_first_when_asked(runtime, acme_and_globex):

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import JSON, DateTime, MetaData, Uuid, create_engine, event
@@ -29,7 +29,13 @@ from sqlalchemy.orm import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+if TYPE_CHECKING:
+    from orion.kernel.data.tenancy import TenantContext
+
 log = structlog.get_logger(__name__)
+
+# session.info: the TenantContext the session acts for (read and kept by kernel.data.tenancy).
+TENANT_INFO = "orion.tenant"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -153,10 +159,16 @@ class Database:
         return session
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
+    def unit_of_work(self, *, tenant: TenantContext | None = None) -> Iterator[Session]:
         """One session, committed when the block succeeds, rolled back when it raises (but
-        committed when the error says it keeps the changes made before it)."""
+        committed when the error says it keeps the changes made before it).
+
+        With `tenant`, the unit of work acts for that tenant from its first statement to
+        its commit: the boundary of work done for one tenant (a request, a task, one
+        metered call) sets it once, where `acting_for` inside would set and reset it."""
         session = self.session()
+        if tenant is not None:
+            session.info[TENANT_INFO] = tenant
         try:
             yield session
             session.commit()

@@ -4,8 +4,9 @@
 * `Keyset(limit, after)`: keyset paging for large tables (orders, products): each page
   starts after the last row of the one before, so page 10,000 costs what page 1 costs.
   `after` is an opaque cursor the previous page returned as `next_cursor`.
-* `Listing[T]`: `{data, count}` (and `next_cursor` for keyset pages). A module names its
-  listings after the seeds (`StoresPublic = Listing[StorePublic]`); OpenAPI shows that name.
+* `Listing[T]`: `{data, count}`, and `KeysetListing[T]`: `{data, next_cursor}` for keyset
+  pages. A module names its listings after the seeds (`StoresPublic = Listing[StorePublic]`);
+  OpenAPI shows that name (`OrderPagePublic` for `KeysetListing[OrderPublic]`).
 
 No FastAPI here, so services can use it; routes take pages through `kernel.web`'s
 `PageDep` and `KeysetDep`.
@@ -52,27 +53,40 @@ def plural(name: str) -> str:
 
 
 class Listing(BaseModel, Generic[T]):
-    """One page of a list: its rows, how many rows the list has in all and, for keyset
-    pages, the cursor of the next page (None on the last)."""
+    """One offset page of a list: its rows and how many rows the list has in all."""
 
     model_config = ConfigDict(from_attributes=True)
 
     data: list[T]
     count: int
-    next_cursor: str | None = None
 
     @classmethod
     def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
         # `Listing[StorePublic]` is `StoresPublic` in the OpenAPI document, as the seeds name it.
-        item = params[0].__name__
-        return plural(item.removesuffix("Public")) + "Public"
+        return plural(params[0].__name__.removesuffix("Public")) + "Public"
 
     @classmethod
-    def of(cls, rows: Sequence[Any], count: int, next_cursor: str | None = None) -> Listing[T]:
+    def of(cls, rows: Sequence[Any], count: int) -> Listing[T]:
         """Validate ORM rows (or mappings) into the item schema, once."""
-        return cls.model_validate(
-            {"data": rows, "count": count, "next_cursor": next_cursor}, from_attributes=True
-        )
+        return cls.model_validate({"data": rows, "count": count}, from_attributes=True)
+
+
+class KeysetListing(BaseModel, Generic[T]):
+    """One keyset page of a large list: its rows and the cursor of the next page (None on
+    the last). No count: counting a large table would cost what keyset paging saves."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[T]
+    next_cursor: str | None
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        return params[0].__name__.removesuffix("Public") + "PagePublic"  # OrderPagePublic
+
+    @classmethod
+    def of(cls, rows: Sequence[Any], next_cursor: str | None) -> KeysetListing[T]:
+        return cls.model_validate({"data": rows, "next_cursor": next_cursor}, from_attributes=True)
 
 
 # -- keyset cursors ----------------------------------------------------------------------------

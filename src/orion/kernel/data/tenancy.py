@@ -30,10 +30,10 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 
-from orion.kernel.data.db import Base, TenantScoped
+from orion.kernel.data.db import TENANT_INFO, Base, TenantScoped
 from orion.kernel.errors import OrionError
 
-_TENANT = "orion.tenant"
+_TENANT = TENANT_INFO
 _ALL_TENANTS = "orion.all_tenants"
 
 

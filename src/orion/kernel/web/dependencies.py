@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import AUTHENTICATOR
 from orion.kernel.contract.principal import Principal
-from orion.kernel.data.paging import Page
+from orion.kernel.data.paging import MAX_OFFSET, Keyset, Page
 from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
 from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
 from orion.kernel.runtime import Runtime
@@ -85,10 +85,9 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work, committed after the endpoint returns (before the reply),
     acting for the request's tenant (the caller's own, or the one an operator route names)."""
     runtime: Runtime = request.app.state.runtime
-    with runtime.database.unit_of_work() as session:
-        tenant = getattr(request.state, ACTING_TENANT, None)
-        if tenant is not None:
-            set_tenant(session, tenant)
+    with runtime.database.unit_of_work(
+        tenant=getattr(request.state, ACTING_TENANT, None)
+    ) as session:
         yield session
 
 
@@ -224,12 +223,25 @@ def require_permission(permission: str) -> Callable[..., Any]:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page:
     return Page(limit=limit, offset=offset)
 
 
 PageDep = Annotated[Page, Depends(page_params)]
+
+
+def keyset_params(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    after: Annotated[
+        str | None,
+        Query(max_length=512, description="The `next_cursor` of the previous page"),
+    ] = None,
+) -> Keyset:
+    return Keyset(limit=limit, after=after)
+
+
+KeysetDep = Annotated[Keyset, Depends(keyset_params)]
 
 
 def idempotency_key(

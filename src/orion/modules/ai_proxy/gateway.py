@@ -28,7 +28,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from orion.kernel.contract.principal import Principal
-from orion.kernel.data.tenancy import TenantContext, acting_for
+from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.errors import OrionError
 from orion.kernel.runtime import Runtime
 from orion.modules.ai_proxy import service
@@ -151,7 +151,7 @@ class Gateway:
         kind = ModelKind.EMBEDDING if endpoint == "embeddings" else ModelKind.CHAT
 
         def open_call() -> Call:
-            with self.runtime.database.unit_of_work() as session, acting_for(session, tenant):
+            with self.runtime.database.unit_of_work(tenant=tenant) as session:
                 route = self._route(session, tenant, data["model"], kind)
                 self.limiter.admit(
                     route.limits, tenant=str(tenant.tenant_id), principal=principal.subject
@@ -167,9 +167,6 @@ class Gateway:
                     body=data,
                     output_cap=output_cap,
                 )
-                # Committed before acting_for ends, which then has no open transaction to
-                # reset the database's tenant setting in: no extra round trip per call.
-                session.commit()
                 return call
 
         return await run_in_threadpool(open_call)
@@ -377,9 +374,8 @@ class Gateway:
 
     async def _close(self, call: Call, outcome: Outcome) -> None:
         def close() -> None:
-            with self.runtime.database.unit_of_work() as session, acting_for(session, call.tenant):
+            with self.runtime.database.unit_of_work(tenant=call.tenant) as session:
                 service.close_call(session, call, outcome)
-                session.commit()  # before acting_for ends, as in _open
 
         try:
             await run_in_threadpool(close)

@@ -208,10 +208,8 @@ def rotate_secrets(session: Session) -> int:
 
 def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
     """tenancy.tenant_deleted: the tenant's keys go with it."""
-    with all_tenants(session):
-        session.execute(
-            delete(TenantApiKey).where(TenantApiKey.tenant_id == event.deleted_tenant_id)
-        )
+    with acting_for(session, TenantContext(event.deleted_tenant_id)):
+        session.execute(delete(TenantApiKey))
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -247,8 +247,7 @@ def revoke_invitation(
 # == any signed-in caller ======================================================================
 
 
-# No null to drop in a MyTenantPublic: this keeps `next_cursor` (offset lists have none) out.
-@user.get("/my-tenants", response_model=MyTenantsPublic, response_model_exclude_none=True)
+@user.get("/my-tenants", response_model=MyTenantsPublic)
 def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
     """The tenants the caller belongs to; act for one with the X-Tenant-ID header."""
     if principal.user_id is None:

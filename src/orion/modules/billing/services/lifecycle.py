@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.tenancy import all_tenants
+from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.kernel.errors import OrionError
 from orion.modules.billing import gateway
 from orion.modules.billing.models import Proration, UsageCounter, UserSubscription
@@ -25,14 +25,11 @@ log = structlog.get_logger(__name__)
 
 def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
     """tenancy.tenant_deleted: its Stripe subscription is cancelled (best effort: a failure
-    is logged, Stripe's dunning ends it anyway) and its billing rows go (platform code
-    deleting one tenant's rows on purpose)."""
+    is logged, Stripe's dunning ends it anyway) and its billing rows go."""
     tenant_id = event.deleted_tenant_id
     settings = billing_settings(session)
-    with all_tenants(session):
-        subscription = session.scalar(
-            select(UserSubscription).where(UserSubscription.tenant_id == tenant_id)
-        )
+    with acting_for(session, TenantContext(tenant_id)):
+        subscription = session.scalar(select(UserSubscription))
         if (
             subscription is not None
             and subscription.stripe_subscription_id
@@ -48,7 +45,7 @@ def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
                     error=exc.message,
                 )
         for model in (Proration, UsageCounter, UserSubscription):
-            session.execute(delete(model).where(model.tenant_id == tenant_id))
+            session.execute(delete(model))
 
 
 DEMO_PLANS = (

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.tenancy import TenantContext, all_tenants
+from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.modules.credits.models import CreditAccount, CreditHold, CreditTransaction
 from orion.modules.credits.services.movements import add, deduct
 from orion.modules.tenancy import services as tenancy
@@ -42,9 +42,7 @@ def _seed_tenant(session: Session, tenant: TenantContext) -> None:
 
 
 def on_tenant_deleted(session: Session, event: TenantDeleted) -> None:
-    """tenancy.tenant_deleted: the tenant's account, ledger and holds go with it (platform
-    code deleting one tenant's rows on purpose)."""
-    tenant_id = event.deleted_tenant_id
-    with all_tenants(session):
+    """tenancy.tenant_deleted: the tenant's account, ledger and holds go with it."""
+    with acting_for(session, TenantContext(event.deleted_tenant_id)):
         for model in (CreditTransaction, CreditHold, CreditAccount):
-            session.execute(delete(model).where(model.tenant_id == tenant_id))
+            session.execute(delete(model))
