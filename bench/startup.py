@@ -2,7 +2,9 @@
 
 Each figure is the wall time of a whole subprocess (interpreter start included), so it is
 what a user waits for. The `create_app` child also reports, from inside, how long its
-imports took and how long `create_app()` itself took once imported.
+imports took and how long `create_app()` itself took once imported. Modules' routers are
+imported when first needed, so a second `create_app` row also loads every route (as the
+first look at `app.routes` or /openapi.json does, or a server once every module is used).
 
 References measured in the same run, interleaved with the figures so that machine noise
 hits every command alike: `python -c pass` and `python -c "import fastapi"`.
@@ -29,7 +31,10 @@ from pathlib import Path
 PYTHON = sys.executable
 ORION_SCRIPT = Path(sys.executable).with_name("orion")
 
-# Runs inside the child: time the imports, then create_app() with all modules.
+# Runs inside the child: time the imports, then create_app() with all modules. Modules'
+# routers are imported when first needed (see kernel/web/mounting.py); with the argument
+# "routes" the child then also loads every route (what the first look at `app.routes` or
+# /openapi.json costs, or a server once each module has been asked for something).
 CREATE_APP_CHILD = """
 import json, sys, time
 started = time.perf_counter()
@@ -39,12 +44,15 @@ imported = time.perf_counter()
 settings = OrionSettings(database_url=sys.argv[1], log_level="WARNING")
 app = create_app(settings, embedded_worker=False)
 built = time.perf_counter()
-print(json.dumps({
+figures = {
     "import_s": imported - started,
     "create_app_s": built - imported,
-    "routes": len(app.routes),
     "modules": list(app.state.runtime.registry.codes),
-}))
+}
+if sys.argv[2:] == ["routes"]:
+    figures["routes"] = len(app.routes)
+    figures["routes_s"] = time.perf_counter() - built
+print(json.dumps(figures))
 """
 
 
@@ -127,6 +135,13 @@ def main() -> None:
             "python -c pass": [PYTHON, "-c", "pass"],
             "python -c 'import fastapi'": [PYTHON, "-c", "import fastapi"],
             "create_app() (all modules)": [PYTHON, "-c", CREATE_APP_CHILD, database_url],
+            "create_app() + every route": [
+                PYTHON,
+                "-c",
+                CREATE_APP_CHILD,
+                database_url,
+                "routes",
+            ],
             "orion --help": orion_help_command(),
         }
         # One unmeasured round first: byte-code caches and the page cache get warm.
@@ -135,13 +150,15 @@ def main() -> None:
 
         walls: dict[str, list[float]] = {name: [] for name in commands}
         inner: list[dict[str, object]] = []
+        loaded: list[dict[str, object]] = []
         deadline = time.monotonic() + 100
         for _ in range(args.runs):
             for name, command in commands.items():  # interleaved: noise hits all alike
                 elapsed, out = run_once(command, workdir, env)
                 walls[name].append(elapsed)
                 if name.startswith("create_app"):
-                    inner.append(json.loads(out.strip().splitlines()[-1]))
+                    figures = json.loads(out.strip().splitlines()[-1])
+                    (loaded if "routes" in figures else inner).append(figures)
             if time.monotonic() > deadline:
                 print("(stopping early: time budget spent)")
                 break
@@ -149,7 +166,7 @@ def main() -> None:
         runs = len(walls["python -c pass"])
         print(f"Orion start-up, {runs} runs each, wall time of a fresh subprocess")
         print(f"python {sys.version.split()[0]}  ({PYTHON})")
-        print(f"modules: {', '.join(inner[-1]['modules'])}  routes: {inner[-1]['routes']}")
+        print(f"modules: {', '.join(inner[-1]['modules'])}  routes: {loaded[-1]['routes']}")
         print(f"orion --help command: {' '.join(commands['orion --help'][:1])} --help\n")
 
         base = {name: (min(v), statistics.median(v)) for name, v in walls.items()}
@@ -183,6 +200,11 @@ def main() -> None:
         )
         ratio = statistics.median(imports) / fastapi_import
         print(f"  ratio imports / fastapi import      {ratio:.2f}")
+        routes = [float(row["routes_s"]) for row in loaded]  # type: ignore[arg-type]
+        print(
+            f"  then every module's routes loaded    min {min(routes) * 1000:7.1f} ms"
+            f"  median {statistics.median(routes) * 1000:7.1f} ms"
+        )
         if args.import_profile:
             import_profile(workdir, env, database_url)
 

@@ -74,6 +74,8 @@ class Figures:
     burst: list[float] = field(default_factory=list)
     burst_send_wall: float = 0.0
     burst_wall: float = 0.0
+    # PostgreSQL only: transactions and rows written in the database per measured task.
+    per_task_database: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -239,6 +241,24 @@ def burst(side: Side, count: int, args: argparse.Namespace, budget: Budget) -> N
     figures.burst_wall += time.perf_counter() - started
 
 
+def database_activity(database_url: str) -> dict[str, float] | None:
+    """PostgreSQL's counters for the database (every connection to it: here, the worker's);
+    None on SQLite, which keeps none."""
+    if not database_url.startswith("postgresql"):
+        return None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as db:
+        row = db.execute(
+            "SELECT xact_commit + xact_rollback, tup_inserted, tup_updated"
+            " FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return {"transactions": row[0], "rows inserted": row[1], "rows updated": row[2]}
+
+
 def orion_side(args: argparse.Namespace, stack: ExitStack) -> Side:
     from orion.kernel.runtime import build_runtime
     from orion.kernel.runtime.worker import create_celery
@@ -310,12 +330,25 @@ def run(args: argparse.Namespace, workdir: str, budget: Budget, sides: list[Side
             stack.enter_context(running(side, workdir, args.log_dir, args, budget))
         rounds = max(1, args.rounds)
         chunks = [args.count // rounds + (i < args.count % rounds) for i in range(rounds)]
+        before = database_activity(args.database_url)
         for number, chunk in enumerate(chunks):
             order = sides if number % 2 == 0 else sides[::-1]  # neither side always first
             for side in order:
                 sequential(side, chunk, args, budget)
             for side in order:
                 burst(side, args.burst, args, budget)
+        if before is not None:
+            orion = sides[0]
+            # A backend reports its counters at the end of a transaction at most once a
+            # second: one more task after a pause makes the worker report the rest.
+            time.sleep(1.2)
+            orion.send(time.time()).get(timeout=budget.timeout(args.task_timeout))
+            after = database_activity(args.database_url)
+            tasks = len(orion.figures.sequential) + len(orion.figures.burst) + 1
+            orion.figures.per_task_database = {
+                key: (after[key] - before[key] - (1 if key == "transactions" else 0)) / tasks
+                for key in before
+            }
 
 
 def report(args: argparse.Namespace, orion: Figures, bare: Figures | None) -> None:
@@ -363,6 +396,12 @@ def report(args: argparse.Namespace, orion: Figures, bare: Figures | None) -> No
         ratio = value / reference if reference else float("nan")
         print(f"{title:38} {show(value)} {show(reference)} {ratio:11.2f}")
     print("(burst latencies include the time spent queued behind the rest of the burst)")
+    if orion.per_task_database:
+        print("\nOrion's database work per task (PostgreSQL's pg_stat_database, all connections):")
+        for key, value in orion.per_task_database.items():
+            print(f"  {key:36} {value:10.2f}")
+    else:
+        print("\n(database work per task: PostgreSQL only, with --database-url)")
 
 
 def _interrupted(signum: int, _frame: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,7 @@ from orion.kernel.runtime.observability import (
 )
 from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
 from orion.kernel.web.console import install_console
-from orion.kernel.web.mounting import mount_modules
+from orion.kernel.web.mounting import OrionAPI, mount_modules
 from orion.kernel.web.problems import install_problem_handlers
 from orion.settings import OrionSettings
 
@@ -66,7 +67,7 @@ def create_app(
                 await run_in_threadpool(worker.stop)
             await run_in_threadpool(runtime.stop)
 
-    app = FastAPI(
+    app = OrionAPI(
         title="Orion",
         version=__version__,
         lifespan=lifespan,
@@ -78,6 +79,14 @@ def create_app(
     _mount_operations(app, runtime)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app factory of `orion serve --workers N`: every server process reads the settings
+    from the environment and builds its own runtime (engine, caches, Celery client)."""
+    from orion.settings import load_settings
+
+    return create_app(load_settings())
 
 
 def _warn_if_row_security_bypassed(runtime: Runtime) -> None:
@@ -101,9 +110,9 @@ def _mount_operations(app: FastAPI, runtime: Runtime) -> None:
         return RedirectResponse("/console/")
 
     @app.get("/health", tags=["operations"])
-    async def health() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok", "version": __version__}
+    async def health() -> dict[str, str | int]:
+        """The process is alive; `pid` says which server process answered."""
+        return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
     @app.get("/ready", tags=["operations"])
     async def ready() -> JSONResponse:

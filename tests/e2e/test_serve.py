@@ -19,7 +19,15 @@ from sqlalchemy import select
 
 from orion.kernel.runtime import build_runtime
 from orion.kernel.tooling import migrate
-from tests.conftest import TESTKIT, TESTKIT_PROVIDERS, make_settings
+from tests.conftest import (
+    BROKER_URL,
+    PG_URL,
+    TESTKIT,
+    TESTKIT_PROVIDERS,
+    drop_database,
+    fresh_database_url,
+    make_settings,
+)
 from tests.helpers import platform_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +119,72 @@ def test_serve_prints_where_it_listens(served):
     output = process.communicate(timeout=20)[0]
     assert base in output
     assert "embedded worker" in output
+
+
+def _serve_env(database_url: str, broker_url: str | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "ORION_DATABASE_URL": database_url,
+        "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
+        "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
+        "ORION_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
+    }
+    env.pop("ORION_BROKER_URL", None)
+    if broker_url:
+        env["ORION_BROKER_URL"] = broker_url
+    return env
+
+
+def test_several_server_processes_refuse_the_embedded_broker_and_sqlite(tmp_path):
+    env = _serve_env(f"sqlite:///{tmp_path / 'one.db'}", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "orion.cli", "serve", "--workers", "2", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "ORION_BROKER_URL" in done.stderr and "PostgreSQL" in done.stderr
+    assert not (tmp_path / "one.db").exists()  # refused before touching the database
+
+
+@pytest.mark.skipif(
+    not (PG_URL and BROKER_URL), reason="needs PostgreSQL and Redis (ORION_TEST_*_URL)"
+)
+def test_serve_with_two_workers_answers_from_two_processes(tmp_path):
+    url = fresh_database_url(tmp_path, "workers")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orion.cli", "serve", "--workers", "2", "--port", str(port)],
+        env=_serve_env(url, BROKER_URL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        pids: set[int] = set()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                # A new connection each time: the kernel hands it to either process.
+                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                pids.add(response.json()["pid"])
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert len(pids) == 2, f"answers from {pids}"
+        assert process.pid not in pids  # the supervisor serves nothing itself
+        ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=10)
+        assert ready.status_code == 200, ready.text
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            output = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output = process.communicate(timeout=10)[0]
+        drop_database(url)
+    assert "2 server processes" in output

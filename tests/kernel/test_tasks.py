@@ -15,7 +15,13 @@ from sqlalchemy import select
 from orion.kernel.data.db import utcnow
 from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.runtime.models import TaskRun
-from orion.kernel.runtime.tasks import ModuleTask, enqueue
+from orion.kernel.runtime.tasks import (
+    ModuleTask,
+    StartedRuns,
+    ended_run,
+    enqueue,
+    record_run,
+)
 from tests.helpers import platform_session, tenant_headers, wait_for
 
 
@@ -209,3 +215,69 @@ def test_runs_that_will_never_end_are_marked_lost(runtime, worker):
         "in_time": "started",
         "unbounded": "started",
     }
+
+
+def _run_values(**values):
+    return {
+        "id": uuid.uuid4(),
+        "task_id": uuid.uuid4().hex,
+        "name": "widgets.echo",
+        "queue": "default",
+        "module": "widgets",
+        "tenant_id": None,
+        "state": "started",
+        "attempt": 1,
+        "started_at": utcnow(),
+        **values,
+    }
+
+
+def _state(runtime, run_id):
+    with platform_session(runtime) as session:
+        run = session.get(TaskRun, run_id)
+        return run.state if run is not None else None
+
+
+def test_a_run_still_going_gets_a_started_row_that_its_end_replaces(runtime):
+    """What a dead worker leaves behind is a `started` row; a late `started` write never
+    overwrites an end already recorded."""
+    started_runs = StartedRuns(runtime.database, delay=0)
+    run = _run_values()
+    started_runs.add(run)
+    assert wait_for(lambda: _state(runtime, run["id"]) == "started")
+    with runtime.database.unit_of_work() as session:
+        record_run(session, ended_run(run, "succeeded", None, 0.25))
+    started_runs.add(run)  # as if the thread were behind the task
+    started_runs.stop()  # writes what is pending, then stops
+    with platform_session(runtime) as session:
+        row = session.get(TaskRun, run["id"])
+        assert (row.state, row.duration_ms, row.error) == ("succeeded", 250, None)
+        assert row.finished_at is not None
+
+
+def test_a_run_that_ends_before_it_is_due_is_written_once_by_its_own_transaction(runtime):
+    started_runs = StartedRuns(runtime.database, delay=60)
+    run = _run_values()
+    started_runs.add(run)
+    started_runs.discard(run["id"])  # what ModuleTask does when the run ends
+    started_runs.stop()
+    assert _state(runtime, run["id"]) is None
+
+
+def test_a_short_task_writes_its_run_in_its_own_transaction(runtime):
+    """One transaction for the task and its row: none before it, none after it."""
+    from sqlalchemy import event
+
+    commits = []
+
+    def committed(_connection):
+        commits.append(1)
+
+    event.listen(runtime.database.engine, "commit", committed)
+    try:
+        result = runtime.celery.tasks["kernel.purge_history"].apply()
+        assert result.get(timeout=30) is not None
+    finally:
+        event.remove(runtime.database.engine, "commit", committed)
+    assert [r.state for r in _runs(runtime, result.id)] == ["succeeded"]
+    assert len(commits) == 1

@@ -11,9 +11,13 @@ from orion.cli import db as db_commands
 from orion.cli import keys as key_commands
 from orion.cli import modules as module_commands
 from orion.cli import run as run_commands
+from orion.cli.lazy import OrionGroup
 
+# Module command groups (`commands=` in their definitions) are listed by OrionGroup and
+# imported only when run, so `orion --help` imports neither FastAPI nor SQLAlchemy.
 app = typer.Typer(
     name="orion",
+    cls=OrionGroup,
     help="Orion: a modular, multi-tenant commerce and SaaS platform backend.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -23,21 +27,6 @@ app.add_typer(module_commands.app, name="modules")
 app.add_typer(key_commands.app, name="keys")
 run_commands.register(app)
 
-
-def _module_commands() -> None:
-    """Command groups contributed by the built-in and entry-point modules (`commands=`)."""
-    from orion.kernel.contract.modules import Registry, RegistryError, resolve
-
-    try:
-        registry = Registry.discover()
-    except RegistryError:
-        return  # the commands that need the registry report what is wrong with it
-    for definition in registry.ordered:
-        for name, path in definition.commands.items():
-            app.add_typer(resolve(path), name=name)
-
-
-_module_commands()
 
 err = Console(stderr=True)
 

@@ -22,15 +22,24 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes (uvicorn workers); more than one needs PostgreSQL and "
+            "a broker (ORION_DATABASE_URL, ORION_BROKER_URL)",
+        ),
+    ] = 1,
     with_demo: Annotated[bool, typer.Option("--demo", help="Seed demo data first")] = False,
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving")
     ] = True,
 ) -> None:
     """Run the API and console; with no broker configured, also the embedded worker and Beat."""
+    import os
+
     import uvicorn
 
-    from orion.app import create_app
     from orion.kernel.runtime import build_runtime
     from orion.kernel.tooling import migrate
 
@@ -39,13 +48,14 @@ def serve(
         loaded = loaded.model_copy(update={"host": host})
     if port:
         loaded = loaded.model_copy(update={"port": port})
+    if workers > 1:
+        _check_multi_process(loaded.broker_url, loaded.database_url)
     rt = build_runtime(loaded)
     with orion_errors():
         if migrate_first:
             migrate.upgrade(rt)
         if with_demo:
             _seed_demo(rt)
-    app = create_app(runtime=rt)
     mode = (
         "embedded worker and scheduler" if loaded.embedded_broker else f"broker {loaded.broker_url}"
     )
@@ -53,7 +63,42 @@ def serve(
     console.print(f"  console: {loaded.base_url}/console/   API docs: {loaded.base_url}/docs")
     for line in rt.extras.get("demo_logins", []):
         console.print(f"  login: {line}")
-    uvicorn.run(app, host=loaded.host, port=loaded.port, log_config=None, access_log=False)
+    if workers == 1:
+        from orion.app import create_app
+
+        app = create_app(runtime=rt)
+        uvicorn.run(app, host=loaded.host, port=loaded.port, log_config=None, access_log=False)
+        return
+    rt.close()  # each worker process builds its own runtime from the same settings
+    console.print(f"  {workers} server processes")
+    # The worker processes read their settings from the environment, as this one did.
+    os.environ["ORION_HOST"], os.environ["ORION_PORT"] = loaded.host, str(loaded.port)
+    uvicorn.run(
+        "orion.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=loaded.host,
+        port=loaded.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def _check_multi_process(broker_url: str | None, database_url: str) -> None:
+    """Several server processes share nothing but the database and the broker: the embedded
+    worker's in-memory broker and a SQLite file are each one process's own."""
+    missing = []
+    if broker_url is None or broker_url.startswith("memory://"):
+        missing.append("a broker shared by every process (ORION_BROKER_URL=redis://...)")
+    if database_url.startswith("sqlite"):
+        missing.append("PostgreSQL (ORION_DATABASE_URL=postgresql://...)")
+    if missing:
+        fail(
+            "orion serve --workers N (N > 1) needs "
+            + " and ".join(missing)
+            + "; run `orion worker` and `orion beat` beside it. "
+            "Without them, serve with one process."
+        )
 
 
 def worker(

@@ -11,12 +11,21 @@ the `tenant_id` argument, skips tenants for which the module is disabled, record
 `kernel_task_run` row, retries transient errors with exponential backoff, and acknowledges
 late so a task whose worker died runs again.
 
+The run's row costs no transaction of its own: a run that succeeds or is skipped writes it
+in the task's own transaction (one more statement, same commit); a failed attempt writes it
+after the rollback. A run still going after `task_run_started_after_seconds` gets a
+`started` row from `StartedRuns`, a thread of the worker process, so a run whose worker
+dies stays `started` and `kernel.mark_lost_runs` calls it lost. Both writes are upserts on
+the run's id (the end wins), so their order does not matter.
+
 Tasks are sent by name, after commit: `enqueue(session, "billing.sync", tenant_id=...)`.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
+import threading
 import time
 import traceback
 import uuid
@@ -26,11 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from celery import Task
-from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.db import after_commit, utcnow
+from orion.kernel.data.db import Database, after_commit, utcnow
 from orion.kernel.data.tenancy import set_tenant
 from orion.kernel.errors import NotFound, TransientError
 from orion.kernel.runtime import observability
@@ -113,12 +121,14 @@ class ModuleTask(Task):
         return self.app.orion  # type: ignore[attr-defined]
 
     def execute(self, tenant_id: str | None, kwargs: dict[str, Any]) -> Any:
-        runtime = self.runtime
         tenant_uuid = uuid.UUID(str(tenant_id)) if tenant_id else None
         queue = (self.request.delivery_info or {}).get("routing_key") or self.queue_name
-        run_id = self._record_start(tenant_uuid, queue)
+        run = self._run_values(tenant_uuid, queue)
+        started_runs = None if self.request.is_eager else started_runs_of(self.app)
+        if started_runs is not None:
+            started_runs.add(run)
         started = time.perf_counter()
-        state, error = "succeeded", None
+        state, error, recorded = "succeeded", None, False
         structlog.contextvars.bind_contextvars(
             task=self.name,
             task_id=self.request.id,
@@ -126,27 +136,12 @@ class ModuleTask(Task):
             tenant=str(tenant_uuid) if tenant_uuid else None,
         )
         try:
-            with runtime.database.unit_of_work() as session:
-                if tenant_uuid is None and not self._enabled_anywhere(session):
-                    state = "skipped"
-                    log.info("task_skipped_module_disabled_everywhere")
-                    return None
-                if tenant_uuid is not None:
-                    try:
-                        tenant = runtime.tenant_context(session, tenant_uuid)
-                    except NotFound:
-                        # Deleted since the task was sent: nothing of its is left to do.
-                        state = "skipped"
-                        log.info("task_skipped_tenant_gone")
-                        return None
-                    if not self._enabled_for(session, tenant.platform_id, tenant_uuid):
-                        state = "skipped"
-                        log.info("task_skipped_module_disabled")
-                        return None
-                    set_tenant(session, tenant)
-                if self.orion_spec.accepts_tenant:
-                    kwargs = {**kwargs, "tenant_id": tenant_uuid}
-                return self.orion_spec.function(session, **kwargs)
+            with self.runtime.database.unit_of_work() as session:
+                state, result = self._run(session, tenant_uuid, kwargs)
+                elapsed = time.perf_counter() - started
+                record_run(session, ended_run(run, state, None, elapsed))
+            recorded = True
+            return result
         except BaseException as exc:
             will_retry = isinstance(exc, self.retryable) and self.request.retries < (
                 self.max_retries or 0
@@ -156,10 +151,36 @@ class ModuleTask(Task):
             raise
         finally:
             elapsed = time.perf_counter() - started
-            self._record_end(run_id, state, error, elapsed)
+            if started_runs is not None:
+                started_runs.discard(run["id"])
+            if not recorded:  # the task's transaction rolled back, and its row with it
+                self._record_failure(ended_run(run, state, error, elapsed))
             observability.TASK_RUNS.labels(self.name, queue or "", state).inc()
             observability.TASK_DURATION.labels(self.name, queue or "", state).observe(elapsed)
             structlog.contextvars.unbind_contextvars("task", "task_id", "module", "tenant")
+
+    def _run(
+        self, session: Session, tenant_uuid: uuid.UUID | None, kwargs: dict[str, Any]
+    ) -> tuple[str, Any]:
+        """(state, result): the function's result, or `skipped` when there is nothing to do."""
+        runtime = self.runtime
+        if tenant_uuid is None and not self._enabled_anywhere(session):
+            log.info("task_skipped_module_disabled_everywhere")
+            return "skipped", None
+        if tenant_uuid is not None:
+            try:
+                tenant = runtime.tenant_context(session, tenant_uuid)
+            except NotFound:
+                # Deleted since the task was sent: nothing of its is left to do.
+                log.info("task_skipped_tenant_gone")
+                return "skipped", None
+            if not self._enabled_for(session, tenant.platform_id, tenant_uuid):
+                log.info("task_skipped_module_disabled")
+                return "skipped", None
+            set_tenant(session, tenant)
+        if self.orion_spec.accepts_tenant:
+            kwargs = {**kwargs, "tenant_id": tenant_uuid}
+        return "succeeded", self.orion_spec.function(session, **kwargs)
 
     @property
     def retryable(self) -> tuple[type[BaseException], ...]:
@@ -196,35 +217,130 @@ class ModuleTask(Task):
             session, definition.code
         )
 
-    def _record_start(self, tenant_id: uuid.UUID | None, queue: str | None) -> uuid.UUID:
-        run = TaskRun(
-            task_id=self.request.id or "",
-            name=self.name,
-            queue=queue,
-            module=self.orion_module,
-            tenant_id=tenant_id,
-            state="started",
-            attempt=(self.request.retries or 0) + 1,
-        )
-        with self.runtime.database.unit_of_work() as session:
-            session.add(run)
-        return run.id
+    def _run_values(self, tenant_id: uuid.UUID | None, queue: str | None) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(),
+            "task_id": self.request.id or "",
+            "name": self.name,
+            "queue": queue,
+            "module": self.orion_module,
+            "tenant_id": tenant_id,
+            "state": "started",
+            "attempt": (self.request.retries or 0) + 1,
+            "started_at": utcnow(),
+        }
 
-    def _record_end(self, run_id: uuid.UUID, state: str, error: str | None, elapsed: float) -> None:
+    def _record_failure(self, values: dict[str, Any]) -> None:
         try:
             with self.runtime.database.unit_of_work() as session:
+                record_run(session, values)
+        except Exception:
+            log.exception("task_run_record_failed", run_id=str(values["id"]))
+
+
+def ended_run(run: dict[str, Any], state: str, error: str | None, elapsed: float) -> dict[str, Any]:
+    return {
+        **run,
+        "state": state,
+        "error": error,
+        "finished_at": utcnow(),
+        "duration_ms": int(elapsed * 1000),
+    }
+
+
+def _upsert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(TaskRun.__table__)
+
+
+_END_COLUMNS = ("state", "error", "finished_at", "duration_ms")
+
+
+def record_run(session: Session, values: dict[str, Any]) -> None:
+    """The run's final row; it replaces a `started` row written earlier for the same run."""
+    statement = _upsert(session).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={column: statement.excluded[column] for column in _END_COLUMNS},
+        )
+    )
+
+
+class StartedRuns:
+    """Writes a `started` row for each run still going `delay` seconds after it began.
+
+    One daemon thread per worker process (started on first use, again after a fork), one
+    transaction per batch of due runs. Runs that end before they are due are never written
+    here: their own transaction records them. A `started` row never overwrites an end.
+    """
+
+    def __init__(self, database: Database, delay: float) -> None:
+        self.database = database
+        self.delay = delay
+        self._due: dict[uuid.UUID, tuple[float, dict[str, Any]]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stopping = False
+
+    def add(self, run: dict[str, Any]) -> None:
+        with self._wake:
+            self._due[run["id"]] = (time.monotonic() + self.delay, run)
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._stopping = False
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._loop, name="orion-started-runs", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def discard(self, run_id: uuid.UUID) -> None:
+        with self._wake:
+            self._due.pop(run_id, None)
+
+    def stop(self) -> None:
+        """Write the runs that are still going (a warm shutdown waits for them) and stop."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [run for at, run in self._due.values() if at <= now or self._stopping]
+                for run in due:
+                    del self._due[run["id"]]
+                if not due:
+                    if self._stopping:
+                        self._thread = None
+                        return
+                    soonest = min((at for at, _run in self._due.values()), default=now + 60)
+                    self._wake.wait(timeout=max(soonest - now, 0.001))
+                    continue
+            self._write(due)
+
+    def _write(self, runs: list[dict[str, Any]]) -> None:
+        try:
+            with self.database.unit_of_work() as session:
                 session.execute(
-                    update(TaskRun)
-                    .where(TaskRun.id == run_id)
-                    .values(
-                        state=state,
-                        error=error,
-                        finished_at=utcnow(),
-                        duration_ms=int(elapsed * 1000),
-                    )
+                    _upsert(session).values(runs).on_conflict_do_nothing(index_elements=["id"])
                 )
         except Exception:
-            log.exception("task_run_record_failed", run_id=str(run_id))
+            log.exception("task_run_record_failed", runs=len(runs))
+
+
+def started_runs_of(celery: Any) -> StartedRuns | None:
+    return getattr(celery, "orion_started_runs", None)
 
 
 def register_tasks(

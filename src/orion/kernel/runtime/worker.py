@@ -9,20 +9,27 @@ worker and scheduler (`EmbeddedWorker`) run inside the `orion serve` process.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from celery import Celery, signals
-from celery.beat import EmbeddedService
-from celery.contrib.testing.worker import TestWorkController
-from celery.result import _set_task_join_will_block
 from kombu import Queue
 
 from orion.kernel.contract.modules import QUEUES
 from orion.kernel.runtime import Runtime, build_runtime, jobs
 from orion.kernel.runtime.scheduling import ClaimingScheduler, beat_schedule
-from orion.kernel.runtime.tasks import KERNEL, register_tasks, task_specs
+from orion.kernel.runtime.tasks import (
+    KERNEL,
+    StartedRuns,
+    register_tasks,
+    started_runs_of,
+    task_specs,
+)
 from orion.settings import OrionSettings
+
+if TYPE_CHECKING:
+    from celery.contrib.testing.worker import TestWorkController
 
 log = structlog.get_logger(__name__)
 
@@ -41,23 +48,17 @@ def create_celery(
     )
     app = Celery("orion", broker=broker, backend=backend, set_as_current=False)
     app.orion = runtime  # type: ignore[attr-defined]
-    routes: dict[str, dict[str, str]] = {}
-
-    register_tasks(app, KERNEL, task_specs(jobs), "default")
-    for spec in task_specs(jobs):
-        routes[spec.name] = {"queue": spec.queue or "default"}
-    for definition in runtime.registry.ordered:
-        if not definition.tasks_path:
-            continue
-        specs = task_specs(runtime.registry.resolve(definition.tasks_path))
-        register_tasks(app, definition.code, specs, definition.task_queue)
-        for spec in specs:
-            routes[spec.name] = {"queue": spec.queue or definition.task_queue}
+    app.orion_started_runs = StartedRuns(  # type: ignore[attr-defined]
+        runtime.database, settings.task_run_started_after_seconds
+    )
+    tasks = ModuleTasks(app, runtime)
+    # Sent by the API, a worker or Beat: the task modules are imported on first need.
+    app.on_after_finalize.connect(tasks.load, weak=False)
 
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="default",
-        task_routes=routes,
+        task_routes=tasks,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -98,12 +99,59 @@ def create_celery(
 
     def stopped(sender: Any = None, **_: Any) -> None:
         if getattr(sender, "app", sender) is app:
+            app.orion_started_runs.stop()  # type: ignore[attr-defined]
             runtime.stop()
 
     signals.worker_init.connect(started, weak=False)
     signals.beat_init.connect(started, weak=False)
     signals.worker_shutdown.connect(stopped, weak=False)
     return app
+
+
+class ModuleTasks(Mapping[str, dict[str, str]]):
+    """The task routes (name -> queue), and the registration of every module's tasks.
+
+    Importing a module's `tasks.py` imports its services, so it waits until something needs
+    a task: a worker or Beat starting, or `celery.tasks` (both finalize the app), or the
+    first task sent (Celery reads the routes then). The kernel's own tasks are registered
+    at once; they are imported already.
+    """
+
+    def __init__(self, app: Celery, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.routes: dict[str, dict[str, str]] = {}
+        self.loaded = False
+        self._lock = threading.RLock()
+        register_tasks(app, KERNEL, task_specs(jobs), "default")
+        for spec in task_specs(jobs):
+            self.routes[spec.name] = {"queue": spec.queue or "default"}
+
+    def load(self, *_: Any, **__: Any) -> None:
+        with self._lock:
+            if self.loaded:
+                return
+            self.loaded = True
+            registry = self.runtime.registry
+            for definition in registry.ordered:
+                if not definition.tasks_path:
+                    continue
+                specs = task_specs(registry.resolve(definition.tasks_path))
+                register_tasks(self.app, definition.code, specs, definition.task_queue)
+                for spec in specs:
+                    self.routes[spec.name] = {"queue": spec.queue or definition.task_queue}
+
+    def __getitem__(self, name: str) -> dict[str, str]:
+        self.load()
+        return self.routes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self.load()
+        return iter(self.routes)
+
+    def __len__(self) -> int:
+        self.load()
+        return len(self.routes)
 
 
 class EmbeddedWorker:
@@ -118,6 +166,11 @@ class EmbeddedWorker:
         self._beat: Any = None
 
     def start(self) -> None:
+        # Only a process that runs the embedded worker imports what it takes.
+        from celery.beat import EmbeddedService
+        from celery.contrib.testing.worker import TestWorkController
+        from celery.result import _set_task_join_will_block
+
         self.app.finalize()
         # Pool threads look tasks up on the current app.
         self.app.set_current()
@@ -150,6 +203,9 @@ class EmbeddedWorker:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        started_runs = started_runs_of(self.app)
+        if started_runs is not None:
+            started_runs.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -13,14 +13,26 @@
 The `api` router is one router with two audiences: the same routes, the same service
 calls and the same tenant filtering serve a tenant's members and the operators acting for
 it; a route learns which tenant it acts for from `CurrentTenant`.
+
+A module's routers (and the services, schemas and console pages they import) are imported
+when first needed, not by `create_app()`: each module gets a `ModuleRoutes` placeholder in
+the app's route list, which on the first request under one of the module's prefixes (or
+when the app's routes or OpenAPI document are asked for, see `OrionAPI`) includes the
+module's routers and puts them in its own place, so the order of routes is what an eager
+include gives.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
+from orion.kernel.contract.modules import ModuleDefinition
 from orion.kernel.contract.points import OPENAI_PROBLEM_RENDERER
 from orion.kernel.runtime import Runtime
 from orion.kernel.web.console import console_gate, operator_gate
@@ -61,20 +73,121 @@ def mounts_of(code: str, audience: str) -> list[tuple[str, list[Any]]]:
     ]
 
 
+class OrionAPI(FastAPI):
+    """FastAPI whose route list includes every module's routes when it is looked at."""
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        load_all(self)
+        return super().routes
+
+    def openapi(self) -> dict[str, Any]:
+        load_all(self)
+        return super().openapi()
+
+
 def mount_modules(app: FastAPI, runtime: Runtime) -> None:
-    """Include each module's routers under their prefixes, tagged with the module's code."""
-    renderer = runtime.registry.provider(OPENAI_PROBLEM_RENDERER)
-    for definition in runtime.registry.ordered:
-        code = definition.code
-        if "openai" in definition.routers and renderer is not None:
-            add_problem_renderer(app, "/v1", renderer)
-        for audience, path in definition.routers.items():
-            router: APIRouter = runtime.registry.resolve(path)
-            for prefix, guards in mounts_of(code, audience):
-                app.include_router(
-                    router,
-                    prefix=prefix,
-                    dependencies=[Depends(mark_route(code, prefix)), *guards],
-                    tags=[code],
-                    include_in_schema=not audience.startswith("console"),
-                )
+    """Place each module's routers, to be included under their prefixes when first needed."""
+    registry = runtime.registry
+    renderer_provided = any(OPENAI_PROBLEM_RENDERER.name in d.provides for d in registry.ordered)
+    for definition in registry.ordered:
+        if "openai" in definition.routers and renderer_provided:
+            add_problem_renderer(app, "/v1", _ProviderOnFirstUse(runtime))
+        if definition.routers:
+            app.router.routes.append(ModuleRoutes(app, runtime, definition))
+
+
+class _ProviderOnFirstUse:
+    """The OpenAI problem renderer, imported with the first error it renders (its module
+    imports the provider's routes and services)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, request: Any, error: Any) -> Any:
+        renderer = self.runtime.registry.provider(OPENAI_PROBLEM_RENDERER)
+        assert renderer is not None  # a module provides it: mount_modules checked
+        return renderer(request, error)
+
+
+def include_module(app: FastAPI, runtime: Runtime, definition: ModuleDefinition) -> None:
+    """Include a module's routers under their prefixes, tagged with the module's code."""
+    code = definition.code
+    for audience, path in definition.routers.items():
+        router: APIRouter = runtime.registry.resolve(path)
+        for prefix, guards in mounts_of(code, audience):
+            app.include_router(
+                router,
+                prefix=prefix,
+                dependencies=[Depends(mark_route(code, prefix)), *guards],
+                tags=[code],
+                include_in_schema=not audience.startswith("console"),
+            )
+
+
+def load_all(app: FastAPI) -> None:
+    for placeholder in [r for r in app.router.routes if isinstance(r, ModuleRoutes)]:
+        placeholder.load()
+
+
+_ROUTE = "orion.module_route"  # the module route a placeholder matched, for its handle()
+_LOADING = threading.Lock()
+
+
+class ModuleRoutes(BaseRoute):
+    """A module's routes, not imported yet (see the module docstring)."""
+
+    def __init__(self, app: FastAPI, runtime: Runtime, definition: ModuleDefinition) -> None:
+        self.app_ = app
+        self.runtime = runtime
+        self.definition = definition
+        self.loaded: list[BaseRoute] | None = None
+        # What precedes the first path parameter of each prefix: a request under it may
+        # be for this module.
+        self.path_starts = tuple(
+            prefix.split("{", 1)[0]
+            for audience in definition.routers
+            for prefix, _guards in mounts_of(definition.code, audience)
+        )
+
+    def load(self) -> list[BaseRoute]:
+        with _LOADING:
+            if self.loaded is None:
+                routes = self.app_.router.routes
+                before = len(routes)
+                include_module(self.app_, self.runtime, self.definition)
+                added = routes[before:]
+                del routes[before:]
+                place = next(i for i, route in enumerate(routes) if route is self)
+                routes[place : place + 1] = added
+                self.loaded = added
+        return self.loaded
+
+    def _candidates(self, scope: Scope) -> Iterator[BaseRoute]:
+        if self.loaded is None:
+            path = scope.get("path", "")
+            if not any(path.startswith(start) for start in self.path_starts):
+                return
+        yield from self.load()
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        partial: tuple[Match, Scope] | None = None
+        for route in self._candidates(scope):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                return match, {**child_scope, _ROUTE: route}
+            if match is Match.PARTIAL and partial is None:
+                partial = (match, {**child_scope, _ROUTE: route})
+        return partial or (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route: BaseRoute = scope.pop(_ROUTE)
+        await route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        for route in self.load():
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)

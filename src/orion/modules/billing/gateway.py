@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 import structlog
 
 from orion.modules.billing.exceptions import StripeNotConfigured, StripeRefused, StripeUnavailable
 from orion.modules.billing.settings import BillingSettings
+
+if TYPE_CHECKING:
+    import stripe
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +41,8 @@ def client(settings: BillingSettings) -> stripe.StripeClient:
 
 @lru_cache(maxsize=16)
 def _client(api_key: str, base: str | None, timeout: float, retries: int) -> stripe.StripeClient:
+    import stripe  # imported with the first call to Stripe, not with the billing module
+
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": base} if base else None,
@@ -50,6 +54,8 @@ def _client(api_key: str, base: str | None, timeout: float, retries: int) -> str
 def call(settings: BillingSettings, what: str, operation: Any) -> Any:
     """Run `operation(client)` and answer its object as a plain dict; Stripe's errors become
     Orion's (transient or refused)."""
+    import stripe
+
     try:
         result = operation(client(settings))
         if not hasattr(result, "to_dict"):
@@ -183,6 +189,8 @@ def construct_event(settings: BillingSettings, payload: bytes, signature: str | 
         raise StripeNotConfigured(
             "no webhook signing secret (ORION_MODULES__BILLING__STRIPE_WEBHOOK_SECRET)"
         )
+    import stripe
+
     return stripe.Webhook.construct_event(
         payload,
         signature,

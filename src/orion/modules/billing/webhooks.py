@@ -20,7 +20,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import stripe
 import structlog
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -49,6 +48,8 @@ SUBSCRIPTION_EVENTS = (
 
 
 def receive(session: Session, *, payload: bytes, signature: str | None) -> WebhookReceipt:
+    import stripe  # imported with the first webhook, not with the billing module
+
     settings = services.billing_settings(session)
     try:
         event = gateway.construct_event(settings, payload, signature)
