@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from orion.kernel.data.tenancy import TenantContext, set_tenant
 from orion.kernel.runtime import Runtime
 from orion.kernel.runtime.activation import ModuleScope
+from orion.kernel.runtime.events import Event
 from orion.modules.credits import services
 
 Work = Callable[[TenantContext], AbstractContextManager[Session]]
@@ -57,6 +58,27 @@ def funded(tenant: TenantContext, work: Work) -> Callable[[int], TenantContext]:
         return tenant
 
     return fund
+
+
+HEARD: list[Event] = []
+
+
+def hear(_session: Session, event: Event) -> None:
+    HEARD.append(event)
+
+
+@pytest.fixture
+def heard(runtime: Runtime) -> Iterator[list[Event]]:
+    """Subscribe a recorder to both balance events, as a module's transaction handler
+    would be."""
+    path = f"{__name__}:hear"
+    subscriptions = runtime.events.in_transaction
+    for name in ("credits.balance_low", "credits.depleted"):
+        subscriptions[name].append((path, "credits"))
+    HEARD.clear()
+    yield HEARD
+    for name in ("credits.balance_low", "credits.depleted"):
+        subscriptions[name].remove((path, "credits"))
 
 
 def key() -> str:

@@ -3,33 +3,11 @@ when it reaches zero; each announced once per crossing, in the debiting transact
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from orion.kernel.errors import OrionError
-from orion.kernel.runtime.events import Event
 from orion.modules.credits import services
 from tests.modules.credits.conftest import key
-
-HEARD: list[Event] = []
-
-
-def hear(_session, event: Event) -> None:  # type: ignore[no-untyped-def]
-    HEARD.append(event)
-
-
-@pytest.fixture
-def heard(runtime) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
-    """Subscribe a recorder to both events, as a module's transaction handler would be."""
-    path = f"{__name__}:hear"
-    subscriptions = runtime.events.in_transaction
-    for name in ("credits.balance_low", "credits.depleted"):
-        subscriptions[name].append((path, "credits"))
-    HEARD.clear()
-    yield HEARD
-    for name in ("credits.balance_low", "credits.depleted"):
-        subscriptions[name].remove((path, "credits"))
 
 
 def test_crossing_the_threshold_and_reaching_zero_are_announced_once(work, funded, heard):

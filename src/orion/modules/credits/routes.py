@@ -21,11 +21,13 @@ from orion.kernel.web.dependencies import (
     IdempotencyKey,
     PageDep,
     PlatformAdmin,
+    RuntimeDep,
     SessionDep,
     TargetTenant,
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.credits import services
 from orion.modules.credits.schemas import (
     CreditAdjustmentCreate,
@@ -96,13 +98,14 @@ def put_settings(
     )
 
 
-@api.get("/transactions", responses=problem_responses(404))
+@api.get("/transactions", response_model=CreditTransactionsPublic, responses=problem_responses(404))
 def list_transactions(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, page: PageDep, filters: Filters
-) -> CreditTransactionsPublic:
+) -> ListingResponse:
     """The ledger, newest first."""
-    rows, count = services.list_transactions(session, tenant, page=page, **filters.values)
-    return CreditTransactionsPublic.of(rows, count)
+    return ListingResponse(
+        services.transactions_listing(session, tenant, page=page, **filters.values)
+    )
 
 
 @api.get("/transactions/{transaction_id}", responses=problem_responses(404))
@@ -117,21 +120,27 @@ def get_transaction(
 @api.post("/deductions", status_code=status.HTTP_201_CREATED, responses=SPENDING)
 def deduct(
     session: SessionDep,
+    runtime: RuntimeDep,
     tenant: CurrentTenant,
     principal: CanSpend,
     body: CreditDeductionCreate,
     key: IdempotencyKey,
 ) -> CreditTransactionPublic:
     """Charge the tenant; 402 with the balance when it does not cover the amount."""
-    return services.deduct(
-        session,
-        tenant,
-        amount=body.amount,
-        reason=body.reason,
-        reference=body.reference,
-        idempotency_key=key or services.new_key(),
-        actor_id=principal.user_id,
-    )
+    charge = {
+        "amount": body.amount,
+        "reason": body.reason,
+        "reference": body.reference,
+        "idempotency_key": key or services.new_key(),
+        "actor_id": principal.user_id,
+    }
+    if runtime.database.dialect == "postgresql":
+        # The deduction is the route's whole work: committed at once, combined with the
+        # tenant's concurrent deductions (services/combiner.py). The request's session is
+        # left unused. SQLite serialises its writers anyway, and the request's transaction
+        # (authentication's) holds its write lock: there it goes in the request's session.
+        return services.deduct_and_commit(runtime.database, tenant, **charge)
+    return services.deduct(session, tenant, **charge)
 
 
 @api.post("/refunds", status_code=status.HTTP_201_CREATED, responses=problem_responses(404, 409))
@@ -174,16 +183,15 @@ def create_hold(
     )
 
 
-@api.get("/holds")
+@api.get("/holds", response_model=CreditHoldsPublic)
 def list_holds(
     session: SessionDep,
     tenant: CurrentTenant,
     _: CanRead,
     page: PageDep,
     state: Annotated[HoldState | None, Query()] = None,
-) -> CreditHoldsPublic:
-    rows, count = services.list_holds(session, tenant, page=page, state=state)
-    return CreditHoldsPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(services.holds_listing(session, tenant, page=page, state=state))
 
 
 @api.get("/holds/{hold_id}", responses=problem_responses(404))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from orion.kernel.data.db import utcnow
@@ -16,6 +16,7 @@ from orion.modules.credits.models import CreditAccount, CreditHold, CreditTransa
 from orion.modules.credits.repository import AccountRepository, TransactionRepository
 from orion.modules.credits.schemas import (
     CreditBalancePublic,
+    CreditTransactionsPublic,
     HoldState,
     LedgerCheck,
     TransactionKind,
@@ -68,6 +69,39 @@ def list_transactions(
 ) -> tuple[list[CreditTransaction], int]:
     """The tenant's ledger, newest first, filtered."""
     transactions = TransactionRepository(session)
+    query = _ledger_query(transactions, kind, since, until, reference, hold_id)
+    with acting_for(session, tenant):
+        return transactions.page(query, page, CreditTransaction.created_at.desc())
+
+
+def transactions_listing(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    page: Page,
+    kind: TransactionKind | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    reference: str | None = None,
+    hold_id: uuid.UUID | None = None,
+) -> CreditTransactionsPublic:
+    """The ledger's list route, as `list_transactions` filters (which gives ORM rows)."""
+    transactions = TransactionRepository(session)
+    query = _ledger_query(transactions, kind, since, until, reference, hold_id)
+    with acting_for(session, tenant):
+        return transactions.listing(
+            CreditTransactionsPublic, query, page, CreditTransaction.created_at.desc()
+        )
+
+
+def _ledger_query(
+    transactions: TransactionRepository,
+    kind: TransactionKind | None,
+    since: datetime | None,
+    until: datetime | None,
+    reference: str | None,
+    hold_id: uuid.UUID | None,
+) -> Select[tuple[CreditTransaction]]:
     query = transactions.select()
     if kind is not None:
         query = query.where(CreditTransaction.kind == kind)
@@ -79,8 +113,7 @@ def list_transactions(
         query = query.where(CreditTransaction.reference == reference)
     if hold_id is not None:
         query = query.where(CreditTransaction.hold_id == hold_id)
-    with acting_for(session, tenant):
-        return transactions.page(query, page, CreditTransaction.created_at.desc())
+    return query
 
 
 def daily_totals(

@@ -18,7 +18,12 @@ from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.modules.credits.exceptions import HoldClosed, InsufficientCredits
 from orion.modules.credits.models import CreditHold
 from orion.modules.credits.repository import HoldRepository
-from orion.modules.credits.schemas import CreditHoldPublic, HoldState, TransactionKind
+from orion.modules.credits.schemas import (
+    CreditHoldPublic,
+    CreditHoldsPublic,
+    HoldState,
+    TransactionKind,
+)
 from orion.modules.credits.services.ledger import check_amount, claim, coverable, digest, move
 
 log = structlog.get_logger(__name__)
@@ -36,6 +41,18 @@ def list_holds(
         query = query.where(CreditHold.state == state)
     with acting_for(session, tenant):
         return holds.page(query, page, CreditHold.created_at.desc())
+
+
+def holds_listing(
+    session: Session, tenant: TenantContext, *, page: Page, state: HoldState | None = None
+) -> CreditHoldsPublic:
+    """The holds' list route (`list_holds` gives ORM rows)."""
+    holds = HoldRepository(session)
+    query = holds.select()
+    if state is not None:
+        query = query.where(CreditHold.state == state)
+    with acting_for(session, tenant):
+        return holds.listing(CreditHoldsPublic, query, page, CreditHold.created_at.desc())
 
 
 def get_hold(session: Session, tenant: TenantContext, hold_id: uuid.UUID) -> CreditHold:

@@ -34,6 +34,42 @@ from orion.modules.credits.repository import AccountRepository, TransactionRepos
 from orion.modules.credits.schemas import MAX_AMOUNT, CreditTransactionPublic, TransactionKind
 
 
+def new_entry(
+    tenant: TenantContext,
+    *,
+    key: str,
+    digest: str,
+    kind: TransactionKind,
+    amount: int,
+    reason: str | None = None,
+    reference: str | None = None,
+    hold_id: uuid.UUID | None = None,
+    refund_of_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    refundable: int = 0,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ledger entry's values, every column named (a multi-row insert needs them all);
+    `balance_after` is filled in when the entry is moved."""
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant.tenant_id,
+        "kind": str(kind),
+        "amount": amount,
+        "balance_after": 0,
+        "refundable": refundable,
+        "reason": reason,
+        "reference": reference,
+        "hold_id": hold_id,
+        "refund_of_id": refund_of_id,
+        "actor_id": actor_id,
+        "idempotency_key": key,
+        "request_hash": digest,
+        "details": details,
+        "created_at": utcnow(),
+    }
+
+
 def claim(
     session: Session,
     tenant: TenantContext,
@@ -52,23 +88,20 @@ def claim(
 ) -> dict[str, Any] | CreditTransaction:
     """The new entry's values (to be `move`d), or the entry already holding `key`."""
     check_key(key)
-    entry: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "tenant_id": tenant.tenant_id,
-        "kind": str(kind),
-        "amount": amount,
-        "balance_after": 0,  # filled in by move
-        "refundable": refundable,
-        "reason": reason,
-        "reference": reference,
-        "hold_id": hold_id,
-        "refund_of_id": refund_of_id,
-        "actor_id": actor_id,
-        "idempotency_key": key,
-        "request_hash": digest,
-        "details": details,
-        "created_at": utcnow(),
-    }
+    entry = new_entry(
+        tenant,
+        key=key,
+        digest=digest,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        reference=reference,
+        hold_id=hold_id,
+        refund_of_id=refund_of_id,
+        actor_id=actor_id,
+        refundable=refundable,
+        details=details,
+    )
     if insert_or_ignore(session, CreditTransaction, entry, unique=("tenant_id", "idempotency_key")):
         return entry
     existing = TransactionRepository(session).by_key(key)
