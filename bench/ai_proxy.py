@@ -17,10 +17,11 @@ the provider is called, settled after, one usage record per call, PostgreSQL) an
 litellm's proxy with one worker (no database: a master key, no spend tracking), when it
 is installed or can be (in a virtualenv of its own, kept between runs). Both a plain and
 a streamed answer (`stream: true`, usage chunk on) are measured. It prints requests per
-second, p50/p99 latency, the CPU time each server's processes used per call, the latency
+second, p50/p99 latency, the CPU time each server's processes used per call, the SQL
+statements Orion's engine sent per call (authentication's included), the latency
 Orion adds (through minus direct) and the ratios. Then it proves Orion's books: one usage
 record per answered call, no hold left open, the balance equal to the ledger sum
-(`credits.service.verify`) and to the funding minus the recorded costs (exit 1 otherwise).
+(`credits.services.verify`) and to the funding minus the recorded costs (exit 1 otherwise).
 
 The load generator is a small asyncio client (uvloop, httptools' parser) with one
 keep-alive connection per worker; when the time is up each worker waits for the answer
@@ -60,12 +61,62 @@ DRAIN_SECONDS = 30.0  # the longest wait for answers owed once the time is up
 CHAT = "/v1/chat/completions"
 
 
+STATEMENTS_PATH = "/_bench/statements"
+PROFILE_PATH = "/_bench/profile"
+
+
 def orion_app():  # type: ignore[no-untyped-def]
-    """What Orion's uvicorn process serves (`ai_proxy:orion_app --factory`)."""
+    """What Orion's uvicorn process serves (`ai_proxy:orion_app --factory`): Orion, and a
+    count of the SQL statements its engine sent (an engine `before_cursor_execute`
+    listener), read by the bench at STATEMENTS_PATH."""
+    from sqlalchemy import event
+    from starlette.responses import JSONResponse
+
     from orion.app import create_app
     from orion.settings import load_settings
 
-    return create_app(load_settings(), embedded_worker=False)
+    app = create_app(load_settings(), embedded_worker=False)
+    sent = {"statements": 0}
+
+    def count(*_args: object) -> None:
+        sent["statements"] += 1
+
+    event.listen(app.state.runtime.database.engine, "before_cursor_execute", count)
+    app.add_route(STATEMENTS_PATH, lambda _request: JSONResponse(sent), methods=["GET"])
+    if os.environ.get("BENCH_PROFILE"):
+        dump = _profile_every_thread(Path(os.environ["BENCH_PROFILE"]))
+        app.add_route(PROFILE_PATH, lambda _request: JSONResponse(dump()), methods=["POST"])
+    return app
+
+
+def _profile_every_thread(out: Path):  # type: ignore[no-untyped-def]
+    """cProfile this process's threads (the event loop's and the thread pool's, where the
+    database work runs); what merges them into `out` (`--profile`, at PROFILE_PATH)."""
+    import cProfile
+    import pstats
+    import threading
+
+    profiles = [cProfile.Profile()]
+
+    def start_in_new_thread(*_args: object) -> None:
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()  # replaces this hook for the thread
+
+    def dump() -> dict[str, int]:
+        stats = pstats.Stats(profiles[0])
+        for profile in profiles[1:]:
+            stats.add(profile)
+        stats.dump_stats(out)
+        return {"threads": len(profiles)}
+
+    threading.setprofile(start_in_new_thread)
+    profiles[0].enable()
+    return dump
+
+
+def statements_sent(port: int) -> int:
+    return int(httpx.get(f"http://127.0.0.1:{port}{STATEMENTS_PATH}").json()["statements"])
 
 
 def runtime_for(database_url: str):  # type: ignore[no-untyped-def]
@@ -86,7 +137,7 @@ def seed(database_url: str, upstream_base: str) -> tuple[str, str, str]:
     from orion.modules.api_keys import service as api_keys
     from orion.modules.api_keys.schemas import TenantApiKeyCreate
     from orion.modules.auth import services as auth
-    from orion.modules.credits import service as credits
+    from orion.modules.credits import services as credits
     from orion.modules.tenancy import services as tenancy
     from orion.modules.tenancy.schemas import TenantCreate
 
@@ -145,7 +196,7 @@ def books(database_url: str, tenant_id: str, platform_id: str) -> Books:
 
     from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
     from orion.modules.ai_proxy.models import AiUsage
-    from orion.modules.credits import service as credits
+    from orion.modules.credits import services as credits
 
     runtime = runtime_for(database_url)
     context = TenantContext(uuid.UUID(tenant_id), uuid.UUID(platform_id))
@@ -194,6 +245,7 @@ class Load:
     samples: dict[int, str] = field(default_factory=dict)  # a non-200 body per status
     elapsed: float = 0.0
     cpu: float = float("nan")  # CPU seconds the server's processes used meanwhile
+    statements: int | None = None  # SQL statements the server sent meanwhile (Orion only)
 
     @property
     def ok(self) -> int:
@@ -206,6 +258,11 @@ class Load:
     @property
     def cpu_per_call(self) -> float:
         return self.cpu / self.ok * 1000 if self.ok else float("nan")
+
+    @property
+    def statements_per_call(self) -> float:
+        calls = self.ok + self.failed
+        return self.statements / calls if self.statements is not None and calls else float("nan")
 
     @property
     def failed(self) -> int:
@@ -525,9 +582,13 @@ def run_target(target: Target, scenario: str, options: argparse.Namespace) -> No
     stream = scenario == "streamed"
     request = chat_request(target.port, target.key, stream=stream)
     warm = measure(target.port, request, WARMUP_SECONDS, options.connections)
+    counted = target.name == "orion"
+    sent = statements_sent(target.port) if counted else 0
     before = group_cpu(target.process.pid)
     load = measure(target.port, request, options.seconds, options.connections)
     load.cpu = group_cpu(target.process.pid) - before
+    if counted:
+        load.statements = statements_sent(target.port) - sent
     for each in (warm, load):
         target.answered += each.ok + each.failed
         target.answered_ok += each.ok
@@ -541,13 +602,14 @@ def report(targets: list[Target], scenarios: list[str]) -> None:
         streamed = scenario == "streamed"
         first = f"{'1st byte p50':>14}" if streamed else ""
         print(f"\n{scenario:16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{first}", end="")
-        print(f"{'cpu ms/call':>13}{'non-200':>9}{'errors':>8}")
+        print(f"{'cpu ms/call':>13}{'sql/call':>10}{'non-200':>9}{'errors':>8}")
         for target in targets:
             load = target.loads[scenario]
             first = f"{load.p(0.5, first_byte=True):>14.2f}" if streamed else ""
             print(
                 f"{target.name:16}{load.rps:>9.0f}{load.p(0.5):>9.2f}{load.p(0.99):>9.2f}{first}"
-                f"{load.cpu_per_call:>13.3f}{load.failed:>9}{sum(load.errors.values()):>8}"
+                f"{load.cpu_per_call:>13.3f}{load.statements_per_call:>10.2f}"
+                f"{load.failed:>9}{sum(load.errors.values()):>8}"
             )
         base = direct.loads[scenario]
         for proxy in (orion, litellm):
@@ -612,6 +674,11 @@ def main() -> None:
     )
     parser.add_argument("--litellm-venv", type=Path, default=Path("/tmp/orion-bench-litellm"))
     parser.add_argument("--litellm-install-timeout", type=float, default=300)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="cProfile Orion's process (every thread) into this file (slows Orion down)",
+    )
     options = parser.parse_args()
     # Stop cleanly (servers stopped, database dropped) on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -649,7 +716,8 @@ def main() -> None:
             **clean_env(),
             "ORION_DATABASE_URL": database_url,
             "ORION_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT / "bench"),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), *sys.path]),  # this orion
+            **({"BENCH_PROFILE": str(options.profile.resolve())} if options.profile else {}),
         }
         orion_log = workdir / "orion.log"
         server = start(
@@ -720,6 +788,9 @@ def main() -> None:
                 run_target(target, scenario, options)
 
         orion = targets[1]
+        if options.profile:
+            dumped = httpx.post(f"{base}{PROFILE_PATH}", timeout=120).json()
+            print(f"profile: {options.profile} ({dumped['threads']} threads)")
         state = settled_books(database_url, tenant_id, platform_id, orion.answered)
         print(
             f"\nAI gateway: POST {CHAT}, {options.connections} connections, "

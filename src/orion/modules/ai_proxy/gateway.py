@@ -1,6 +1,10 @@
-"""A call through the proxy: admit it (rate limits), hold its worst case, call the provider
-on one retry loop that moves on to the model's fallbacks, answer, then settle what the
-provider reported and record the usage — after the answer has left.
+"""A call through the proxy: admit it (rate limits, the route from memory), hold its worst
+case (one statement), call the provider on one retry loop that moves on to the model's
+fallbacks, settle what the provider reported and record the usage (two statements, one
+commit), then answer. Charging before answering is what makes a server killed mid-load
+lose nothing: every answer a client got is recorded and charged; a call killed before its
+answer leaves only its hold, which expires (`credits.release_expired_holds`) and is given
+back.
 
 A streamed answer is read from the provider by a task of its own (`_pump`), which hands
 the chunks to the client's response through a small buffer. The client going away ends
@@ -24,7 +28,6 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from httpx_sse import EventSource
-from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from orion.kernel.contract.principal import Principal
@@ -151,12 +154,13 @@ class Gateway:
         kind = ModelKind.EMBEDDING if endpoint == "embeddings" else ModelKind.CHAT
 
         def open_call() -> Call:
-            with self.runtime.database.unit_of_work(tenant=tenant) as session:
-                route = self._route(session, tenant, data["model"], kind)
-                self.limiter.admit(
-                    route.limits, tenant=str(tenant.tenant_id), principal=principal.subject
-                )
-                call = service.open_call(
+            route = self._route(tenant, data["model"], kind)
+            self.limiter.admit(
+                route.limits, tenant=str(tenant.tenant_id), principal=principal.subject
+            )
+            # One statement: the hold (the route and the limits came from memory).
+            with self.runtime.database.unit_of_work() as session:
+                return service.open_call(
                     session,
                     tenant,
                     route,
@@ -167,11 +171,10 @@ class Gateway:
                     body=data,
                     output_cap=output_cap,
                 )
-                return call
 
         return await run_in_threadpool(open_call)
 
-    def _route(self, session: Any, tenant: TenantContext, name: str, kind: ModelKind) -> Route:
+    def _route(self, tenant: TenantContext, name: str, kind: ModelKind) -> Route:
         """The model's route, kept ROUTE_SECONDS: three queries and a key to decrypt less
         per call. Catalogue, key and limit changes apply within that time."""
         key = (tenant.tenant_id, name, kind)
@@ -179,7 +182,8 @@ class Gateway:
         kept = self._routes.get(key)
         if kept is not None and kept[0] > now:
             return kept[1]
-        found = service.route(session, tenant, name, kind)
+        with self.runtime.database.unit_of_work(tenant=tenant) as session:
+            found = service.route(session, tenant, name, kind)
         if len(self._routes) >= ROUTES_KEPT:
             self._routes.clear()
         self._routes[key] = (now + ROUTE_SECONDS, found)
@@ -285,11 +289,11 @@ class Gateway:
             attempts=call.attempts,
             latency_ms=_ms_since(started),
         )
-        return Response(
-            orjson.dumps(body),
-            media_type=JSON,
-            background=BackgroundTask(self._close, call, outcome),
-        )
+        # Charged and recorded before the answer leaves: a server killed after this point
+        # has billed every answer a client got. A client leaving meanwhile cancels nothing.
+        with anyio.CancelScope(shield=True):
+            await self._close(call, outcome)
+        return Response(orjson.dumps(body), media_type=JSON)
 
     async def _pump(
         self,
@@ -300,12 +304,21 @@ class Gateway:
         send: MemoryObjectSendStream[bytes],
         started: float,
     ) -> None:
-        status, error, client_gone = "ok", None, False
+        status, error, client_gone, closed = "ok", None, False, False
         try:
             async for event in EventSource(upstream).aiter_sse():
                 if not event.data:
                     continue
-                for piece in reader.read(event.event, event.data):
+                pieces = reader.read(event.event, event.data)
+                if reader.finished:
+                    # The answer is complete: charged and recorded before its last bytes
+                    # leave, so a server killed later has billed every answer a client got.
+                    closed = True
+                    with anyio.CancelScope(shield=True):
+                        await self._close_stream(
+                            call, candidate, upstream, reader, started, client_gone=client_gone
+                        )
+                for piece in pieces:
                     if client_gone:
                         continue
                     try:
@@ -336,22 +349,46 @@ class Gateway:
                 raise
         finally:
             send.close()
-            with anyio.CancelScope(shield=True):
-                await upstream.aclose()
-                usage = reader.final_usage(call.input_estimate)
-                if status == "ok" and client_gone:
-                    status = "disconnected"
-                outcome = Outcome(
-                    status=status,
-                    served_by=candidate,
-                    input_tokens=usage.input_tokens,
-                    output_tokens=usage.output_tokens,
-                    usage_estimated=usage.estimated,
-                    attempts=call.attempts,
-                    latency_ms=_ms_since(started),
-                    error=error,
-                )
-                await self._close(call, outcome)
+            if not closed:
+                with anyio.CancelScope(shield=True):
+                    await self._close_stream(
+                        call,
+                        candidate,
+                        upstream,
+                        reader,
+                        started,
+                        client_gone=client_gone,
+                        status=status,
+                        error=error,
+                    )
+
+    async def _close_stream(
+        self,
+        call: Call,
+        candidate: Candidate,
+        upstream: httpx.Response,
+        reader: StreamReader,
+        started: float,
+        *,
+        client_gone: bool,
+        status: str = "ok",
+        error: str | None = None,
+    ) -> None:
+        await upstream.aclose()
+        usage = reader.final_usage(call.input_estimate)
+        if status == "ok" and client_gone:
+            status = "disconnected"
+        outcome = Outcome(
+            status=status,
+            served_by=candidate,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            usage_estimated=usage.estimated,
+            attempts=call.attempts,
+            latency_ms=_ms_since(started),
+            error=error,
+        )
+        await self._close(call, outcome)
 
     async def _fail(self, call: Call, exc: BaseException, started: float) -> BaseException:
         """A call that produced nothing: release its hold, record why; what to raise."""
@@ -374,7 +411,9 @@ class Gateway:
 
     async def _close(self, call: Call, outcome: Outcome) -> None:
         def close() -> None:
-            with self.runtime.database.unit_of_work(tenant=call.tenant) as session:
+            # Two statements (settlement, usage record) committed together; both name the
+            # call's tenant, so the unit of work sets none.
+            with self.runtime.database.unit_of_work() as session:
                 service.close_call(session, call, outcome)
 
         try:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,9 +43,11 @@ from orion.modules.ai_proxy.repository import (
 )
 from orion.modules.ai_proxy.schemas import (
     AiModelCreate,
+    AiModelsPublic,
     AiModelUpdate,
     AiTenantLimitsPublic,
     AiTenantLimitsUpdate,
+    AiUsagesPublic,
     AiUsageTotal,
     ModelKind,
     ModelProvider,
@@ -72,6 +75,15 @@ def list_models(
 ) -> tuple[list[AiModel], int]:
     models = AiModelRepository(session)
     return models.page(models.of_platform(platform_id, active_only=active_only), page, AiModel.name)
+
+
+def models_listing(
+    session: Session, platform_id: uuid.UUID, *, page: Page, active_only: bool = False
+) -> AiModelsPublic:
+    """The catalogue's list routes (`list_models` gives ORM rows)."""
+    models = AiModelRepository(session)
+    query = models.of_platform(platform_id, active_only=active_only)
+    return models.listing(AiModelsPublic, query, page, AiModel.name)
 
 
 def get_model(session: Session, model_id: uuid.UUID) -> AiModel:
@@ -300,8 +312,9 @@ def open_call(
     body: dict[str, Any],
     output_cap: int | None,
 ) -> Call:
-    """Everything before the upstream request, in one transaction: a hold of the worst
-    case over the route's models (402 when the balance lacks it, before any upstream call)."""
+    """Everything before the upstream request, in one statement: a hold of the worst case
+    over the route's models (402 when the balance lacks it, before any upstream call). The
+    route comes from the gateway's cache; the session needs no tenant setting."""
     name = body["model"]
     call = Call(
         tenant=tenant,
@@ -319,7 +332,7 @@ def open_call(
     if worst > 0:
         runtime = runtime_of(session)
         try:
-            hold = credits.hold(
+            call.hold_id = credits.metered.hold_call(
                 session,
                 tenant,
                 amount=worst,
@@ -332,7 +345,7 @@ def open_call(
             if exc.code != "insufficient_credits":
                 raise
             raise CreditsExhausted(balance=exc.extra["balance"], estimate=worst) from None
-        call.held, call.hold_id = worst, hold.id
+        call.held = worst
     return call
 
 
@@ -362,43 +375,50 @@ class Outcome:
     error: str | None = None
 
 
-def close_call(session: Session, call: Call, outcome: Outcome) -> AiUsage:
+RECORD_USAGE = insert(AiUsage.__table__)  # built (and compiled) once; a call binds its values
+
+
+def close_call(session: Session, call: Call, outcome: Outcome) -> uuid.UUID:
     """Everything after: settle the hold to what the provider produced (release it when
-    nothing was), and record the call's usage. Safe to run twice for one call."""
+    nothing was), and record the call's usage: two statements, committed together before
+    the answer leaves, so a call answered is a call charged and recorded. The session needs
+    no tenant setting: both statements name the call's tenant. The usage record's id."""
     cost = 0
     if outcome.served_by is not None and (outcome.input_tokens or outcome.output_tokens):
         cost = outcome.served_by.price.cost(outcome.input_tokens, outcome.output_tokens)
     if call.hold_id is not None:
-        if cost > 0:
-            credits.settle(session, call.tenant, call.hold_id, amount=cost)
-        else:
-            credits.release(session, call.tenant, call.hold_id)
+        credits.metered.settle_call(session, call.tenant, call.hold_id, held=call.held, cost=cost)
     served = outcome.served_by
-    record = AiUsage(
-        request_id=call.request_id,
-        principal=call.principal,
-        user_id=call.user_id,
-        endpoint=call.endpoint,
-        model=call.model,
-        served_by=served.name if served else None,
-        provider=served.provider if served else None,
-        key_source=served.key_source if served else None,
-        stream=call.stream,
-        input_tokens=outcome.input_tokens,
-        output_tokens=outcome.output_tokens,
-        usage_estimated=outcome.usage_estimated,
-        held=call.held,
-        cost=cost,
-        hold_id=call.hold_id,
-        attempts=outcome.attempts,
-        latency_ms=outcome.latency_ms,
-        status=outcome.status,
-        error=(outcome.error or None) and outcome.error[:500],
-        details=call.details or None,
-        created_at=utcnow(),
+    record_id = uuid.uuid4()
+    session.execute(
+        RECORD_USAGE,
+        dict(
+            id=record_id,
+            tenant_id=call.tenant.tenant_id,
+            request_id=call.request_id,
+            principal=call.principal,
+            user_id=call.user_id,
+            endpoint=call.endpoint,
+            model=call.model,
+            served_by=served.name if served else None,
+            provider=served.provider if served else None,
+            key_source=served.key_source if served else None,
+            stream=call.stream,
+            input_tokens=outcome.input_tokens,
+            output_tokens=outcome.output_tokens,
+            usage_estimated=outcome.usage_estimated,
+            held=call.held,
+            cost=cost,
+            hold_id=call.hold_id,
+            attempts=outcome.attempts,
+            latency_ms=outcome.latency_ms,
+            status=outcome.status,
+            error=(outcome.error or None) and outcome.error[:500],
+            details=call.details or None,
+            created_at=utcnow(),
+        ),
     )
-    with acting_for(session, call.tenant):
-        return AiUsageRepository(session).add(record)
+    return record_id
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -418,6 +438,21 @@ def list_usage(
         usage = AiUsageRepository(session)
         query = usage.matching(model=model, status=status, since=since, until=until)
         return usage.page(query, page, AiUsage.created_at.desc())
+
+
+def usage_listing(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    page: Page,
+    model: str | None = None,
+    status: str | None = None,
+) -> AiUsagesPublic:
+    """The usage list route: one record per call, newest first (`list_usage`: ORM rows)."""
+    with acting_for(session, tenant):
+        usage = AiUsageRepository(session)
+        query = usage.matching(model=model, status=status, since=None, until=None)
+        return usage.listing(AiUsagesPublic, query, page, AiUsage.created_at.desc())
 
 
 def usage_totals(
