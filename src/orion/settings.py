@@ -50,6 +50,10 @@ class OrionSettings(BaseSettings):
     encryption_keys: list[SecretStr] = Field(default_factory=list)
     access_token_minutes: int = Field(default=15, ge=1, le=1440)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    # Who a verified credential is, remembered per process (entries; 0: off) for at most so
+    # many seconds; revocation drops entries at once (docs/architecture.md, the request path).
+    principal_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
+    principal_cache_seconds: int = Field(default=60, ge=0, le=3600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
@@ -65,6 +69,9 @@ class OrionSettings(BaseSettings):
     # ORION_MODULES__BILLING__TRIAL_DAYS=14
     modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     task_run_retention_days: int = Field(default=30, ge=1)
+    # A task run still going after this long gets its `started` row, written off the task's
+    # path; a run that ends sooner is recorded once, in its own transaction.
+    task_run_started_after_seconds: float = Field(default=0.5, ge=0, le=60)
     outbox_redelivery_seconds: int = Field(default=60, ge=5)
 
     @field_validator("database_url")

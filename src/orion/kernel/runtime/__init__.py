@@ -21,6 +21,7 @@ from orion.kernel.data.tenancy import TenantContext, all_tenants
 from orion.kernel.errors import TenantNotFound
 from orion.kernel.runtime.activation import ModuleStateService, SinglePlatformDirectory
 from orion.kernel.runtime.events import EventBus
+from orion.kernel.runtime.principals import PrincipalCache, build_principal_cache
 from orion.kernel.security import Jwt, SecretBox
 from orion.settings import OrionSettings
 
@@ -46,6 +47,11 @@ class Runtime:
     @cached_property
     def events(self) -> EventBus:
         return EventBus(self)
+
+    @cached_property
+    def principals(self) -> PrincipalCache:
+        """Who verified credentials are, remembered for the request path (principals.py)."""
+        return build_principal_cache(self.settings)
 
     @cached_property
     def jwt(self) -> Jwt:

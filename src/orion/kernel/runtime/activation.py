@@ -20,6 +20,7 @@ from orion.kernel.contract.modules import ModuleDefinition, Registry, Tier
 from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.errors import Conflict, NotFound
 from orion.kernel.runtime.models import PLATFORM_SCOPE, ModuleState
+from orion.kernel.runtime.principals import revoke_after_commit
 
 # The platform of a deployment that has no tenancy module (nothing provides a directory).
 DEFAULT_PLATFORM_ID = uuid.UUID("00000000-0000-0000-0000-000000000001")
@@ -230,6 +231,7 @@ class ModuleStateService:
         session.delete(state)
         session.flush()
         _forget_cache(session)
+        _revoke_scope(session, scope)
         return switched
 
     # -- helpers -----------------------------------------------------------------------------
@@ -315,6 +317,7 @@ class ModuleStateService:
         state.enabled = enabled
         session.flush()
         _forget_cache(session)
+        _revoke_scope(session, scope)
 
     def _run_hook(
         self, session: Session, definition: ModuleDefinition, hook: str, scope: ModuleScope
@@ -329,6 +332,14 @@ def _forget_cache(session: Session) -> None:
         k for k in session.info if isinstance(k, tuple) and k[0] == "orion.enabled_modules"
     ]:
         del session.info[key]
+
+
+def _revoke_scope(session: Session, scope: ModuleScope) -> None:
+    """Cached principals carry their tenant's enabled modules: drop those of the scope."""
+    if scope.tenant_id is not None:
+        revoke_after_commit(session, tenants=[scope.tenant_id])
+    else:
+        revoke_after_commit(session, platforms=[scope.platform_id])
 
 
 def _names(definitions: Iterable[ModuleDefinition]) -> str:

@@ -17,10 +17,12 @@ routes; `public` under `/api/v1/public/<code>` without authentication.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from http import HTTPStatus
 from typing import Annotated, Any
 
+import anyio
 import structlog
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,10 +31,15 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import AUTHENTICATOR
 from orion.kernel.contract.principal import Principal
+from orion.kernel.data.db import TENANT_INFO, utcnow
 from orion.kernel.data.paging import MAX_OFFSET, Keyset, Page
 from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
 from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
 from orion.kernel.runtime import Runtime
+from orion.kernel.runtime.principals import CREDENTIAL_STATE, Credential, PrincipalCache, Ticket
+
+SESSION_COOKIE = "orion_session"  # the console's sign-in
+TENANT_COOKIE = "orion_tenant"  # which of the user's tenants the console acts in
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -42,33 +49,73 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def resolve_principal(request: Request) -> Principal | None:
-    """Ask the `authenticator` provider who is calling; remembered for the request."""
+class RequestWork:
+    """The request's one unit of work, opened when something first needs the database:
+    authentication on a cache miss, or the route's `SessionDep` (acting for the request's
+    tenant from its first statement). A request that needs neither opens none."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._database = runtime.database
+        self._context: AbstractContextManager[Session] | None = None
+        self.session: Session | None = None
+
+    def open(self, tenant: TenantContext | None = None) -> Session:
+        """The session, opened acting for `tenant` if not open yet (then the caller sets
+        the tenant it wants)."""
+        if self.session is None:
+            self._context = self._database.unit_of_work(tenant=tenant)
+            self.session = self._context.__enter__()
+        return self.session
+
+    def close(self, error: BaseException | None) -> None:
+        """Commit (or roll back on `error`, as the unit of work decides) and close."""
+        context, self._context, self.session = self._context, None, None
+        if context is not None:
+            if error is None:
+                context.__exit__(None, None, None)
+            else:
+                context.__exit__(type(error), error, error.__traceback__)
+
+
+async def request_work(request: Request) -> AsyncIterator[RequestWork]:
+    work = RequestWork(request.app.state.runtime)
+    try:
+        yield work
+    except BaseException as error:
+        await _close(work, error)
+        raise
+    else:
+        await _close(work, None)
+
+
+async def _close(work: RequestWork, error: BaseException | None) -> None:
+    if work.session is None:
+        return
+    if not work.session.in_transaction():
+        work.close(error)  # nothing was read: no round trip
+        return
+    # Commit or roll back off the event loop, shielded from cancellation, and not on the
+    # request threads' limiter: requests waiting there for a pooled connection must not
+    # keep the one that would give its connection back from running (as FastAPI's own
+    # generator dependencies do).
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(work.close, error, limiter=anyio.CapacityLimiter(1))
+
+
+# Closed when the endpoint returns, before the reply: the reply tells of committed work.
+RequestWorkDep = Annotated[RequestWork, Depends(request_work, scope="function")]
+
+
+async def resolve_principal(request: Request, work: RequestWorkDep) -> Principal | None:
+    """Ask the `authenticator` provider who is calling; remembered for the request, and for
+    the next requests with the same credential in the principal cache."""
     if hasattr(request.state, "principal"):
         return request.state.principal
     runtime: Runtime = request.app.state.runtime
     authenticator = runtime.registry.provider(AUTHENTICATOR)
     principal = None
     if authenticator is not None:
-
-        def authenticate() -> Principal | None:
-            # Platform-level by nature: who is calling decides the tenant, not the reverse.
-            with runtime.database.unit_of_work() as session, all_tenants(session):
-                found = authenticator(session, request)
-                tenant = found.tenant if found is not None else None
-                if tenant is not None and tenant.platform_id is not None:
-                    # Read in the same unit of work: `require_module` needs no second one.
-                    request.state.enabled_modules = runtime.modules.enabled_codes(
-                        session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
-                    )
-                    if request.url.path.startswith("/console"):
-                        # The console names the tenant it acts in.
-                        request.state.tenant_name = runtime.directory.name_of(
-                            session, tenant.tenant_id
-                        )
-                return found
-
-        principal = await run_in_threadpool(authenticate)
+        principal = await _authenticate(request, runtime, authenticator, work)
     request.state.principal = principal
     if principal is not None and principal.tenant is not None:
         # The request's session acts for this tenant, unless an operator route names another.
@@ -78,20 +125,122 @@ async def resolve_principal(request: Request) -> Principal | None:
     return principal
 
 
+def credential_key(request: Request) -> bytes | None:
+    """The principal cache's key: everything the authenticator's answer depends on (the
+    bearer token and the tenant asked for, or the console's cookies), hashed; None when the
+    request presents no credential."""
+    on_console = request.url.path.startswith("/console")
+    header = request.headers.get("authorization")
+    if header:
+        tenant = request.headers.get("x-tenant-id")
+        return PrincipalCache.key("bearer", header, tenant, "console" if on_console else None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and on_console:
+        return PrincipalCache.key("console", cookie, request.cookies.get(TENANT_COOKIE))
+    return None
+
+
+async def _authenticate(
+    request: Request, runtime: Runtime, authenticator: Any, work: RequestWork
+) -> Principal | None:
+    cache = runtime.principals
+    key = credential_key(request) if cache.enabled else None
+    if key is not None:
+        entry = cache.get(key)
+        if entry is not None:
+            for name, value in entry.state.items():
+                setattr(request.state, name, value)
+            now = utcnow()
+            if entry.touch is not None and entry.claim_touch(now):
+                touch = entry.touch
+
+                def record_use() -> None:
+                    with _authentication_session(request, runtime, work) as session:
+                        touch(session, now)
+
+                await run_in_threadpool(record_use)
+            return entry.principal
+
+    def authenticate() -> Principal | None:
+        ticket = cache.begin() if key is not None else None  # before the database is read
+        # Platform-level by nature: who is calling decides the tenant, not the reverse.
+        with _authentication_session(request, runtime, work) as session:
+            return read(session, ticket)
+
+    def read(session: Session, ticket: Ticket | None) -> Principal | None:
+        state: dict[str, Any] = {}
+        with all_tenants(session):
+            found = authenticator(session, request)
+            tenant = found.tenant if found is not None else None
+            if tenant is not None and tenant.platform_id is not None:
+                # Read in the same unit of work: `require_module` needs no second one.
+                state["enabled_modules"] = runtime.modules.enabled_codes(
+                    session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+                )
+                if request.url.path.startswith("/console"):
+                    # The console names the tenant it acts in.
+                    state["tenant_name"] = runtime.directory.name_of(session, tenant.tenant_id)
+        # What authentication loaded platform-wide stays out of the route's tenant's view.
+        session.expunge_all()
+        for name, value in state.items():
+            setattr(request.state, name, value)
+        credential: Credential | None = getattr(request.state, CREDENTIAL_STATE, None)
+        if key is not None and found is not None and credential is not None:
+            cache.put(key, ticket, found, credential, state)
+        return found
+
+    return await run_in_threadpool(authenticate)
+
+
+@contextmanager
+def _authentication_session(
+    request: Request, runtime: Runtime, work: RequestWork
+) -> Iterator[Session]:
+    """The request's own unit of work when its route has one (`SessionDep`); otherwise a
+    short one, closed at once: a route without it (a streamed AI call) must hold no
+    transaction, and no SQLite write lock, while it runs."""
+    if _route_uses_session(request):
+        yield work.open()
+    else:
+        with runtime.database.unit_of_work() as session:
+            yield session
+
+
+_USES_SESSION = "orion_uses_session"  # on a route: worked out once, on its first request
+
+
+def _route_uses_session(request: Request) -> bool:
+    route = request.scope.get("route")
+    known = getattr(route, _USES_SESSION, None)
+    if known is None:
+        dependant = getattr(route, "dependant", None)
+        known = dependant is not None and _depends_on(dependant, get_session)
+        if route is not None:
+            setattr(route, _USES_SESSION, known)
+    return known
+
+
+def _depends_on(dependant: Any, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
 ACTING_TENANT = "acting_tenant"  # request.state: the tenant the request's session acts for
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request, work: RequestWorkDep) -> Session:
     """The request's unit of work, committed after the endpoint returns (before the reply),
     acting for the request's tenant (the caller's own, or the one an operator route names)."""
-    runtime: Runtime = request.app.state.runtime
-    with runtime.database.unit_of_work(
-        tenant=getattr(request.state, ACTING_TENANT, None)
-    ) as session:
-        yield session
+    tenant = getattr(request.state, ACTING_TENANT, None)
+    if work.session is None:
+        return work.open(tenant)  # no statement yet: the tenant applies from the first one
+    session = work.session
+    if session.info.get(TENANT_INFO) != tenant:
+        # Authentication (a cache miss) read in it already: act for the tenant from now on.
+        await run_in_threadpool(set_tenant, session, tenant)
+    return session
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
 
 
@@ -184,7 +333,9 @@ def mark_route(code: str, prefix: str) -> Callable[..., Any]:
 def require_module(code: str) -> Callable[..., Any]:
     """Router dependency: the module must be enabled for the caller's tenant."""
 
-    async def dependency(request: Request, principal: TenantPrincipal) -> None:
+    async def dependency(
+        request: Request, principal: TenantPrincipal, work: RequestWorkDep
+    ) -> None:
         runtime: Runtime = request.app.state.runtime
         definition = runtime.registry.get(code)
         if definition.always_on:
@@ -198,7 +349,11 @@ def require_module(code: str) -> Callable[..., Any]:
         else:
 
             def read() -> bool:
-                with runtime.database.unit_of_work() as session:
+                # An authenticator that read no modules: ask in the request's unit of work.
+                with (
+                    _authentication_session(request, runtime, work) as session,
+                    all_tenants(session),
+                ):
                     return runtime.modules.is_enabled(
                         session, code, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
                     )

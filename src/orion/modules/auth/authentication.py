@@ -12,12 +12,18 @@ Two kinds of bearer token are accepted on every route:
 
 Invalid credentials raise 401 (a request that presents a token means to use it); no
 `Authorization` header means an anonymous caller (None).
+
+Each verified credential is described to the kernel (`remember_credential`: its expiry, the
+sign-in session it belongs to, how to record an access token's use), so the kernel answers
+the next requests with it from its principal cache; the services that take rights away
+revoke what it remembers (`revoke_after_commit`).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -28,8 +34,9 @@ from orion.kernel.data.db import utcnow
 from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import Unauthenticated
 from orion.kernel.runtime import runtime_of
-from orion.kernel.web.console.shell import SESSION_COOKIE
-from orion.kernel.web.console.shell import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
+from orion.kernel.runtime.principals import Credential, remember_credential
+from orion.kernel.web.dependencies import SESSION_COOKIE
+from orion.kernel.web.dependencies import TENANT_COOKIE as CONSOLE_TENANT_COOKIE
 from orion.modules.auth import services
 from orion.modules.auth.exceptions import NotAMember
 from orion.modules.auth.models import User
@@ -47,7 +54,7 @@ def authenticate(session: Session, connection: HTTPConnection) -> Principal | No
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("use `Authorization: Bearer <token>`", code="token_invalid")
     if token.startswith(f"{services.ACCESS_TOKEN_PREFIX}_"):
-        principal = _access_token_principal(session, token)
+        principal = _access_token_principal(session, connection, token)
         named = connection.headers.get(TENANT_HEADER)
         assert principal.tenant is not None
         if named and _uuid(named) != principal.tenant.tenant_id:
@@ -75,6 +82,7 @@ def _console_principal(session: Session, connection: HTTPConnection) -> Principa
         return None
     if family is None or not session_on:
         return None
+    remember_credential(connection, Credential(expires_at=_expiry(claims)))
     named = _uuid(connection.cookies.get(CONSOLE_TENANT_COOKIE))
     if named is not None:
         membership = _membership(session, user.id, named)
@@ -105,6 +113,10 @@ def _membership(
         return resolver.membership(session, user_id, tenant_id)
 
 
+def _expiry(claims: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(claims["exp"]), tz=UTC)
+
+
 def _uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -125,6 +137,13 @@ def _jwt_principal(session: Session, connection: HTTPConnection, token: str) -> 
                 "this sign-in session has ended; sign in again", code="session_revoked"
             )
         connection.state.auth_session_id = family
+    remember_credential(
+        connection,
+        Credential(
+            expires_at=_expiry(claims),
+            state={"auth_session_id": family} if family is not None else {},
+        ),
+    )
     raw_header = connection.headers.get(TENANT_HEADER)
     if raw_header:
         tenant_id = _uuid(raw_header)
@@ -168,7 +187,9 @@ def _user_principal(user: User, membership: Membership | None) -> Principal:
     )
 
 
-def _access_token_principal(session: Session, plaintext: str) -> Principal:
+def _access_token_principal(
+    session: Session, connection: HTTPConnection, plaintext: str
+) -> Principal:
     with all_tenants(session):
         token = services.find_access_token(session, plaintext)
         if token is None:
@@ -196,6 +217,17 @@ def _access_token_principal(session: Session, plaintext: str) -> Principal:
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             token.last_used_at = now
             session.flush()
+        token_id = token.id
+        remember_credential(
+            connection,
+            Credential(
+                expires_at=token.expires_at,
+                # Answered from the cache, the token's use is still recorded once a minute.
+                touch=lambda session, at: services.touch_access_token(session, token_id, at),
+                touched_at=token.last_used_at,
+                touch_seconds=LAST_USED_RESOLUTION.total_seconds(),
+            ),
+        )
         return Principal(
             subject=f"token:{token.id}",
             user_id=user.id,

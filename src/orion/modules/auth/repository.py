@@ -177,6 +177,15 @@ class AccessTokenRepository(RepositoryBase[AccessToken]):
     def by_plaintext(self, plaintext: str) -> AccessToken | None:
         return self.first(self.select().where(AccessToken.token_hash == hash_token(plaintext)))
 
+    def touch(self, token_id: uuid.UUID, at: datetime) -> None:
+        """Record a use without loading the row (a request answered from the cache)."""
+        self.session.execute(
+            update(AccessToken)
+            .where(AccessToken.id == token_id)
+            .values(last_used_at=at)
+            .execution_options(**UNSYNCED)
+        )
+
 
 class LoginFailureRepository(RepositoryBase[LoginFailure]):
     """Failed sign-ins; the throttle's database store counts them (throttle.py)."""

@@ -23,6 +23,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.auth import services
 from orion.modules.auth.dependencies import ClientAddress, SignInSession
 from orion.modules.auth.schemas import (
@@ -174,9 +175,8 @@ def create_access_token(
 )
 def list_access_tokens(
     session: SessionDep, principal: TenantPrincipal, page: PageDep
-) -> AccessTokensPublic:
-    rows, count = services.list_access_tokens(session, principal, page=page)
-    return AccessTokensPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(services.access_tokens_listing(session, principal, page=page))
 
 
 @user.delete(
@@ -200,9 +200,8 @@ def list_users(
     _: PlatformAdmin,
     page: PageDep,
     q: Annotated[str | None, Query(max_length=320, description="Part of an email or name")] = None,
-) -> UsersPublic:
-    rows, count = services.list_users(session, page=page, search=q)
-    return UsersPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(services.users_listing(session, page=page, search=q))
 
 
 @admin.post(

@@ -22,12 +22,15 @@ from starlette.datastructures import FormData as StarletteForm
 from orion.kernel.contract.principal import Principal
 from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
 from orion.kernel.runtime import Runtime
+
+# The console's sign-in cookies are credentials, so the request path (the principal cache)
+# knows their names; the console sets them.
+from orion.kernel.web.dependencies import SESSION_COOKIE as SESSION_COOKIE
+from orion.kernel.web.dependencies import TENANT_COOKIE as TENANT_COOKIE
 from orion.kernel.web.dependencies import OptionalPrincipal
 
 log = structlog.get_logger(__name__)
 
-SESSION_COOKIE = "orion_session"
-TENANT_COOKIE = "orion_tenant"  # which of the user's tenants the console acts in
 CSRF_COOKIE = "orion_csrf"
 FLASH_COOKIE = "orion_flash"
 CSRF_FIELD = "csrf_token"

@@ -15,10 +15,12 @@ keyword-only options; they flush, never commit.
 
 from orion.modules.auth.services.access_tokens import (
     ACCESS_TOKEN_PREFIX,
+    access_tokens_listing,
     create_access_token,
     find_access_token,
     list_access_tokens,
     revoke_access_token,
+    touch_access_token,
 )
 from orion.modules.auth.services.housekeeping import purge_expired
 from orion.modules.auth.services.passwords import check_password_strength
@@ -49,11 +51,13 @@ from orion.modules.auth.services.users import (
     require_user,
     update_me,
     update_user,
+    users_listing,
 )
 
 __all__ = [
     "ACCESS_TOKEN_PREFIX",
     "CONSOLE_SESSION",
+    "access_tokens_listing",
     "authenticate_password",
     "change_password",
     "check_password_strength",
@@ -81,7 +85,9 @@ __all__ = [
     "revoke_access_token",
     "revoke_sessions",
     "session_active",
+    "touch_access_token",
     "update_me",
     "update_user",
     "user_and_session",
+    "users_listing",
 ]

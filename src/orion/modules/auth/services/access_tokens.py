@@ -10,13 +10,20 @@ from sqlalchemy.orm import Session
 from orion.kernel.contract.principal import Principal
 from orion.kernel.data.db import utcnow
 from orion.kernel.data.paging import Page
+from orion.kernel.data.tenancy import all_tenants
 from orion.kernel.errors import FieldError, ValidationFailed
 from orion.kernel.runtime import runtime_of
+from orion.kernel.runtime.principals import revoke_after_commit
 from orion.kernel.security import new_token
 from orion.modules.auth.exceptions import AccessTokenNotFound, AccessTokensNeedAUser, InvalidScopes
 from orion.modules.auth.models import AccessToken
 from orion.modules.auth.repository import AccessTokenRepository
-from orion.modules.auth.schemas import AccessTokenCreate, AccessTokenCreated, AccessTokenPublic
+from orion.modules.auth.schemas import (
+    AccessTokenCreate,
+    AccessTokenCreated,
+    AccessTokenPublic,
+    AccessTokensPublic,
+)
 
 ACCESS_TOKEN_PREFIX = "orn"  # noqa: S105
 ACCESS_TOKEN_VISIBLE = 8  # characters of an access token kept in clear to recognise it
@@ -71,6 +78,16 @@ def list_access_tokens(
     return tokens.page(tokens.of_user(principal.user_id), page, AccessToken.created_at.desc())
 
 
+def access_tokens_listing(
+    session: Session, principal: Principal, *, page: Page
+) -> AccessTokensPublic:
+    """The list route's page of the caller's own tokens (`list_access_tokens`: ORM rows)."""
+    tokens = AccessTokenRepository(session)
+    return tokens.listing(
+        AccessTokensPublic, tokens.of_user(principal.user_id), page, AccessToken.created_at.desc()
+    )
+
+
 def revoke_access_token(session: Session, principal: Principal, token_id: uuid.UUID) -> None:
     """Revoke one of the caller's own tokens (another member's is not found)."""
     tokens = AccessTokenRepository(session)
@@ -80,6 +97,13 @@ def revoke_access_token(session: Session, principal: Principal, token_id: uuid.U
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
+        revoke_after_commit(session, users=[token.user_id])
+
+
+def touch_access_token(session: Session, token_id: uuid.UUID, at: datetime) -> None:
+    """Record that the token was used at `at` (the authenticator decides how often)."""
+    with all_tenants(session):
+        AccessTokenRepository(session).touch(token_id, at)
 
 
 def find_access_token(session: Session, plaintext: str) -> AccessToken | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from orion.kernel.data.db import utcnow
 from orion.kernel.errors import OrionError
 from orion.kernel.runtime import runtime_of
+from orion.kernel.runtime.principals import revoke_after_commit
 from orion.kernel.security import new_token
 from orion.modules.auth.exceptions import (
     AccountDisabled,
@@ -111,7 +112,9 @@ def console_sign_out(session: Session, cookie: str) -> None:
         claims = runtime_of(session).jwt.decode(cookie, audience="console")
     except OrionError:
         return
-    _revoke_family(session, uuid.UUID(claims["sid"]), reason="logout")
+    _revoke_family(
+        session, uuid.UUID(claims["sid"]), user_id=uuid.UUID(claims["sub"]), reason="logout"
+    )
 
 
 def refresh(session: Session, refresh_token: str) -> Token:
@@ -133,13 +136,13 @@ def refresh(session: Session, refresh_token: str) -> Token:
         _reused(session, row)
     user = UserRepository(session).find(row.user_id)
     if user is None or not user.is_active:
-        _revoke_family(session, row.family_id, reason="deactivated")
+        _revoke_family(session, row.family_id, user_id=row.user_id, reason="deactivated")
         raise RefreshTokenInvalid("this account is disabled", code="account_disabled")
     return _issue(session, user, family_id=row.family_id, parent_id=row.id, tenant_id=row.tenant_id)
 
 
 def _reused(session: Session, row: RefreshToken) -> None:
-    _revoke_family(session, row.family_id, reason="reuse")
+    _revoke_family(session, row.family_id, user_id=row.user_id, reason="reuse")
     log.warning("refresh_token_reused", user_id=str(row.user_id), family_id=str(row.family_id))
     raise RefreshTokenInvalid(
         "the refresh token was already used; the session is revoked, sign in again",
@@ -147,8 +150,12 @@ def _reused(session: Session, row: RefreshToken) -> None:
     )
 
 
-def _revoke_family(session: Session, family_id: uuid.UUID, *, reason: str) -> None:
+def _revoke_family(
+    session: Session, family_id: uuid.UUID, *, user_id: uuid.UUID, reason: str
+) -> None:
     RefreshTokenRepository(session).revoke(utcnow(), reason, RefreshToken.family_id == family_id)
+    # The family's access JWTs and console cookies stop at once, in every server process.
+    revoke_after_commit(session, users=[user_id])
 
 
 def revoke_sessions(
@@ -159,13 +166,14 @@ def revoke_sessions(
     if keep_family is not None:
         where.append(RefreshToken.family_id != keep_family)
     RefreshTokenRepository(session).revoke(utcnow(), reason, *where)
+    revoke_after_commit(session, users=[user_id])
 
 
 def logout(session: Session, refresh_token: str) -> None:
     """End the sign-in session of this refresh token (its access tokens stop working too)."""
     row = RefreshTokenRepository(session).by_plaintext(refresh_token)
     if row is not None:
-        _revoke_family(session, row.family_id, reason="logout")
+        _revoke_family(session, row.family_id, user_id=row.user_id, reason="logout")
 
 
 def user_and_session(

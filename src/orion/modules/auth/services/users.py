@@ -13,6 +13,7 @@ from orion.kernel.data.paging import Page
 from orion.kernel.errors import FieldError, NotFound, ValidationFailed
 from orion.kernel.runtime import runtime_of
 from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.principals import revoke_after_commit
 from orion.kernel.security import hash_password
 from orion.modules.auth.events import UserRegistered
 from orion.modules.auth.exceptions import (
@@ -29,6 +30,7 @@ from orion.modules.auth.repository import UserRepository
 from orion.modules.auth.schemas import (
     UpdatePassword,
     UserRegister,
+    UsersPublic,
     UserUpdate,
     UserUpdateMe,
     normalize_email,
@@ -124,6 +126,12 @@ def list_users(
     return users.page(users.search(search), page, User.created_at)
 
 
+def users_listing(session: Session, *, page: Page, search: str | None = None) -> UsersPublic:
+    """The list route's page (`list_users` gives ORM rows)."""
+    users = UserRepository(session)
+    return users.listing(UsersPublic, users.search(search), page, User.created_at)
+
+
 def update_user(session: Session, user_id: uuid.UUID, *, data: UserUpdate) -> User:
     """An operator changes an account. Deactivating it ends its sessions and tokens; the last
     active superadmin cannot be demoted or deactivated."""
@@ -145,6 +153,8 @@ def update_user(session: Session, user_id: uuid.UUID, *, data: UserUpdate) -> Us
         if user.is_active and not data.is_active:
             revoke_sessions(session, user.id, reason="deactivated")
         user.is_active = data.is_active
+    if data.is_superadmin is not None or data.is_active is not None:
+        revoke_after_commit(session, users=[user.id])  # what the user may do changed
     session.flush()
     return user
 

@@ -14,6 +14,7 @@ from orion.kernel.data.paging import Page
 from orion.kernel.data.tenancy import TenantContext, acting_for
 from orion.kernel.errors import FieldError
 from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.principals import revoke_after_commit
 from orion.modules.auth import services as auth
 from orion.modules.tenancy.events import MemberAdded, MemberRemoved
 from orion.modules.tenancy.exceptions import AlreadyMember, LastTenantAdmin, UserNotFound
@@ -26,6 +27,7 @@ from orion.modules.tenancy.repository import (
 from orion.modules.tenancy.schemas import (
     ROLES,
     MembershipPublic,
+    MembershipsPublic,
     MembershipUpdate,
     RolePermissionPublic,
     RolePublic,
@@ -133,6 +135,8 @@ def add_member(
         membership = Membership(user_id=user_id, role=role, store_ids=stored_ids)
         insert_unique(session, membership, _already_member)
         publish(session, MemberAdded(tenant_id=tenant.tenant_id, user_id=user_id, role=role))
+    # The user's default tenant may be this one now: forget whom they were signed in as.
+    revoke_after_commit(session, users=[user_id])
     return membership
 
 
@@ -160,6 +164,30 @@ def list_members(
         rows, count = MembershipRepository(session).page(None, page, Membership.created_at)
     users = auth.get_users(session, {m.user_id for m in rows})
     return [member_public(session, m, users.get(m.user_id)) for m in rows], count
+
+
+def members_listing(
+    session: Session, tenant: TenantContext, *, page: Page | None = None
+) -> MembershipsPublic:
+    """The list route's page: membership rows, each user's email and name looked up once for
+    the page (auth's users)."""
+
+    def with_users(rows: list[dict[str, Any]]) -> None:
+        users = auth.get_users(session, {row["user_id"] for row in rows})
+        for row in rows:
+            user = users.get(row["user_id"])
+            row["email"] = getattr(user, "email", None)
+            row["full_name"] = getattr(user, "full_name", None)
+
+    with acting_for(session, tenant):
+        return MembershipRepository(session).listing(
+            MembershipsPublic,
+            None,
+            page,
+            Membership.created_at,
+            columns={"email": None, "full_name": None},
+            derive=with_users,
+        )
 
 
 def admin_addresses(session: Session, tenant: TenantContext) -> list[str]:
@@ -206,6 +234,7 @@ def update_member(
         membership.role = role
         membership.store_ids = store_ids
         session.flush()
+    revoke_after_commit(session, users=[membership.user_id])
     return membership
 
 
@@ -217,3 +246,4 @@ def remove_member(session: Session, tenant: TenantContext, membership_id: uuid.U
         user_id = membership.user_id
         members.delete(membership)
         publish(session, MemberRemoved(tenant_id=tenant.tenant_id, user_id=user_id))
+    revoke_after_commit(session, users=[user_id])

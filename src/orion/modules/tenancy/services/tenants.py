@@ -15,6 +15,7 @@ from orion.kernel.data.tenancy import TenantContext, acting_for
 from orion.kernel.errors import FieldError
 from orion.kernel.runtime import runtime_of
 from orion.kernel.runtime.events import publish
+from orion.kernel.runtime.principals import revoke_after_commit
 from orion.modules.auth import services as auth
 from orion.modules.tenancy.events import TenantCreated, TenantDeleted
 from orion.modules.tenancy.exceptions import TenantSlugTaken
@@ -31,7 +32,9 @@ from orion.modules.tenancy.schemas import (
     TenantCreate,
     TenantMemberSummary,
     TenantOverviewPublic,
+    TenantOverviewsPublic,
     TenantPublic,
+    TenantsPublic,
     TenantUpdate,
     TenantWithBalancePublic,
 )
@@ -108,6 +111,7 @@ def update_tenant(
     for field, value in changes.items():
         setattr(tenant, field, value)
     session.flush()
+    revoke_after_commit(session, tenants=[tenant.id])  # the console shows the tenant's name
     return tenant
 
 
@@ -122,6 +126,7 @@ def delete_tenant(session: Session, tenant_id: uuid.UUID) -> None:
     tenants.drop_module_switches(tenant.id)
     tenants.delete(tenant)
     publish(session, TenantDeleted(deleted_tenant_id=tenant.id, platform_id=tenant.platform_id))
+    revoke_after_commit(session, tenants=[tenant.id])
 
 
 def list_tenants(
@@ -132,6 +137,25 @@ def list_tenants(
     page: Page | None = None,
 ) -> tuple[list[Tenant], int]:
     return TenantRepository(session).search(platform_id=platform_id, search=search, page=page)
+
+
+def tenant_overviews_listing(
+    session: Session,
+    *,
+    platform_id: uuid.UUID | None = None,
+    search: str | None = None,
+    page: Page | None = None,
+) -> TenantOverviewsPublic:
+    """Operators' list route: tenants as rows, then members and modules per tenant of the
+    page (`tenant_overviews`, which nests them)."""
+    tenants = TenantRepository(session)
+    rows = tenants.listing(
+        TenantsPublic,
+        tenants.searched(platform_id=platform_id, search=search),
+        page,
+        Tenant.created_at,
+    )
+    return TenantOverviewsPublic(data=tenant_overviews(session, rows.data), count=rows.count)
 
 
 def tenant_overviews(session: Session, tenants: Sequence[Tenant]) -> list[TenantOverviewPublic]:
