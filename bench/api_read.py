@@ -7,7 +7,10 @@ Creates a throw-away PostgreSQL database, migrates it, seeds one tenant with 50 
 tenant admin, signs in, then runs one uvicorn process (one worker) serving Orion and a
 reference route that returns the list response's exact bytes from memory. wrk (Debian
 package `wrk`) loads each for the same time at the same concurrency; the script prints
-requests per second, p50/p99 latency and the ratios.
+requests per second, p50/p99 latency, the ratios, and the SQL statements the server ran per
+measured request (the server counts them with an engine event, bench/read_app.py), split
+into the list endpoint's (those that read `tenancy_store`) and the rest (authentication,
+the unit of work's tenant setting).
 """
 
 from __future__ import annotations
@@ -65,12 +68,27 @@ def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> di
         args += ["-H", f"{name}: {value}"]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = float(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
         "rps": rps,
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
         "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
         "errors": float(errors.group(1)) if errors else 0.0,
+        "requests": requests,
+    }
+
+
+def statements(base: str) -> dict[str, int]:
+    """The server's statement counts so far, by statement shape."""
+    return httpx.get(f"{base}/bench/statements").json()["by_statement"]
+
+
+def per_request(before: dict[str, int], after: dict[str, int], requests: float) -> dict[str, float]:
+    return {
+        shape: (after[shape] - before.get(shape, 0)) / requests
+        for shape in after
+        if after[shape] > before.get(shape, 0)
     }
 
 
@@ -102,7 +120,8 @@ def main() -> None:
             "ORION_DATABASE_URL": database_url,
             "ORION_LOG_LEVEL": "WARNING",
             "ORION_BENCH_REFERENCE_FILE": str(reference_file),
-            "PYTHONPATH": str(ROOT / "bench"),
+            # The server runs this checkout's code, with bench/ for read_app.
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT / "src")]),
         }
         # Sign in and fetch the payload once, from a first server, to fill the reference.
         for attempt in ("payload", "measure"):
@@ -140,7 +159,10 @@ def main() -> None:
             ("reference", "/bench/reference"),
         ):
             wrk(base + path, headers, 2, options.connections)  # warm up
+            before = statements(base)
             results[name] = wrk(base + path, headers, options.seconds, options.connections)
+            if name == "orion":
+                counted = per_request(before, statements(base), results[name]["requests"])
         print(
             f"API read path: 50 stores, {options.connections} connections, "
             f"{options.seconds}s each, PostgreSQL, 1 uvicorn worker"
@@ -156,6 +178,14 @@ def main() -> None:
             f"orion / reference throughput: {ratio:.2f}  "
             f"(p50 x{results['orion']['p50'] / results['reference']['p50']:.2f})"
         )
+        listing = sum(n for shape, n in counted.items() if "tenancy_store" in shape)
+        print(
+            f"SQL statements per request: {sum(counted.values()):.2f} "
+            f"(list endpoint {listing:.2f}, the rest {sum(counted.values()) - listing:.2f})"
+        )
+        for shape, n in sorted(counted.items(), key=lambda item: -item[1]):
+            if n >= 0.01:
+                print(f"  {n:5.2f}  {shape}")
     finally:
         if server is not None:
             _stop(server)

@@ -7,6 +7,8 @@
 * `Listing[T]`: `{data, count}`, and `KeysetListing[T]`: `{data, next_cursor}` for keyset
   pages. A module names its listings after the seeds (`StoresPublic = Listing[StorePublic]`);
   OpenAPI shows that name (`OrderPagePublic` for `KeysetListing[OrderPublic]`).
+* `item_schema(listing)` and `listed_columns(model, schema, columns)`: what the read path
+  (`RepositoryBase.listing`) selects for a listing's item schema.
 
 No FastAPI here, so services can use it; routes take pages through `kernel.web`'s
 `PageDep` and `KeysetDep`.
@@ -18,12 +20,12 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, func, select
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from orion.kernel.errors import FieldError, ValidationFailed
@@ -143,3 +145,60 @@ def paginate(
     count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.order_by(*order_by).limit(page.limit).offset(page.offset))
     return list(rows.all()), count or 0
+
+
+# -- what the read path selects -------------------------------------------------------------------
+
+
+def item_schema(listing: type[BaseModel]) -> type[BaseModel]:
+    """`StorePublic` for `Listing[StorePublic]` (or a `KeysetListing`)."""
+    args = listing.__pydantic_generic_metadata__["args"]
+    if not args or not (isinstance(args[0], type) and issubclass(args[0], BaseModel)):
+        raise TypeError(f"{listing.__name__} is not a Listing of a schema")
+    return args[0]
+
+
+class ColumnsMissing(TypeError):
+    """A schema field the model has no column for: the listing must say where it comes from."""
+
+
+_plain_columns: dict[tuple[type, type], tuple[tuple[str, Any], ...]] = {}
+
+
+def listed_columns(
+    model: type, schema: type[BaseModel], columns: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, Any], ...]:
+    """(field name, column expression) for each field of `schema`, in the schema's order: the
+    model's column of that name (or of one of the field's validation aliases), unless
+    `columns` names an expression (SQL) for it, or None (the listing's `derive` fills it in).
+    A field neither the model nor `columns` answers is an error that names it."""
+    key = (model, schema)
+    if not columns and key in _plain_columns:
+        return _plain_columns[key]
+    attributes = inspect(model).column_attrs
+    chosen: list[tuple[str, Any]] = []
+    missing: list[str] = []
+    for name, field in schema.model_fields.items():
+        if columns and name in columns:
+            chosen.append((name, columns[name]))
+            continue
+        candidates = [name]
+        if isinstance(field.validation_alias, AliasChoices):
+            candidates += [c for c in field.validation_alias.choices if isinstance(c, str)]
+        elif isinstance(field.validation_alias, str):
+            candidates.append(field.validation_alias)
+        found = next((c for c in candidates if c in attributes), None)
+        if found is None:
+            missing.append(name)
+        else:
+            chosen.append((name, getattr(model, found)))
+    if missing:
+        raise ColumnsMissing(
+            f"{schema.__name__} has fields {model.__name__} has no column for: "
+            f"{', '.join(missing)}; pass them in columns= (a SQL expression, or None and "
+            "fill them in with derive=)"
+        )
+    result = tuple(chosen)
+    if not columns:
+        _plain_columns[key] = result
+    return result

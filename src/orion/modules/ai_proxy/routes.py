@@ -27,6 +27,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.ai_proxy import service
 from orion.modules.ai_proxy.exceptions import ModelNotFound
 from orion.modules.ai_proxy.gateway import gateway_of
@@ -139,7 +140,7 @@ def openai_problem(request: Request, error: OrionError) -> Response:
 # -- the tenant's usage ------------------------------------------------------------------------
 
 
-@api.get("/usage")
+@api.get("/usage", response_model=AiUsagesPublic)
 def list_usage(
     session: SessionDep,
     tenant: CurrentTenant,
@@ -147,10 +148,11 @@ def list_usage(
     page: PageDep,
     model: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(pattern="^(ok|failed|disconnected)$")] = None,
-) -> AiUsagesPublic:
+) -> ListingResponse:
     """One record per call, newest first."""
-    rows, count = service.list_usage(session, tenant, page=page, model=model, status=status)
-    return AiUsagesPublic.of(rows, count)
+    return ListingResponse(
+        service.usage_listing(session, tenant, page=page, model=model, status=status)
+    )
 
 
 @api.get("/usage/totals", responses=problem_responses(422))
@@ -187,22 +189,24 @@ def set_tenant_limits(
     return service.set_limits(session, tenant, data=body)
 
 
-@api.get("/models")
-def tenant_models(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> AiModelsPublic:
+@api.get("/models", response_model=AiModelsPublic)
+def tenant_models(session: SessionDep, tenant: CurrentTenant, _: CanRead) -> ListingResponse:
     """The models offered to the tenant, with their prices (credits per million tokens)."""
-    rows = _offered(session, tenant)
-    return AiModelsPublic.of(rows, len(rows))
+    assert tenant.platform_id is not None
+    offered = service.models_listing(
+        session, tenant.platform_id, page=Page(limit=500, offset=0), active_only=True
+    )
+    return ListingResponse(offered)
 
 
 # -- operators ---------------------------------------------------------------------------------
 
 
-@admin.get("/models")
+@admin.get("/models", response_model=AiModelsPublic)
 def list_models(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
-) -> AiModelsPublic:
-    rows, count = service.list_models(session, platform_id, page=page)
-    return AiModelsPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(service.models_listing(session, platform_id, page=page))
 
 
 @admin.post("/models", status_code=status.HTTP_201_CREATED, responses=SAVING)

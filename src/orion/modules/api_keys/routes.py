@@ -19,6 +19,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.api_keys import service
 from orion.modules.api_keys.schemas import (
     AdminApiKeyCreate,
@@ -40,12 +41,11 @@ NOT_FOUND = problem_responses(404)
 SAVING = problem_responses(409, 422)
 
 
-@api.get("/keys")
+@api.get("/keys", response_model=TenantApiKeysPublic)
 def list_keys(
     session: SessionDep, tenant: CurrentTenant, _: CanManage, page: PageDep
-) -> TenantApiKeysPublic:
-    rows, count = service.list_tenant_keys(session, tenant, page=page)
-    return TenantApiKeysPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(service.tenant_keys_listing(session, tenant, page=page))
 
 
 @api.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
@@ -84,12 +84,11 @@ def delete_key(session: SessionDep, tenant: CurrentTenant, _: CanManage, key_id:
 # -- platform ----------------------------------------------------------------------------------
 
 
-@admin.get("/keys")
+@admin.get("/keys", response_model=AdminApiKeysPublic)
 def list_platform_keys(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
-) -> AdminApiKeysPublic:
-    rows, count = service.list_admin_keys(session, platform_id, page=page)
-    return AdminApiKeysPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(service.admin_keys_listing(session, platform_id, page=page))
 
 
 @admin.post("/keys", status_code=status.HTTP_201_CREATED, responses=SAVING)
@@ -114,13 +113,12 @@ def delete_platform_key(session: SessionDep, _: PlatformAdmin, key_id: uuid.UUID
     service.delete_admin_key(session, key_id)
 
 
-@admin.get("/tenant-keys")
+@admin.get("/tenant-keys", response_model=AdminTenantApiKeysPublic)
 def list_tenants_keys(
     session: SessionDep,
     _: PlatformAdmin,
     page: PageDep,
     tenant_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> AdminTenantApiKeysPublic:
+) -> ListingResponse:
     """Every tenant's keys, masked."""
-    rows, count = service.list_all_tenant_keys(session, page=page, tenant_id=tenant_id)
-    return AdminTenantApiKeysPublic.of(rows, count)
+    return ListingResponse(service.all_tenant_keys_listing(session, page=page, tenant_id=tenant_id))

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import delete, update
+from sqlalchemy import String, delete, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,10 +38,13 @@ from orion.modules.api_keys.repository import AdminApiKeyRepository, TenantApiKe
 from orion.modules.api_keys.schemas import (
     DEFAULT_BASE_URLS,
     AdminApiKeyCreate,
+    AdminApiKeysPublic,
     AdminApiKeyUpdate,
+    AdminTenantApiKeysPublic,
     Provider,
     ResolvedKey,
     TenantApiKeyCreate,
+    TenantApiKeysPublic,
     TenantApiKeyUpdate,
 )
 from orion.modules.tenancy.events import TenantDeleted
@@ -59,6 +62,27 @@ def list_tenant_keys(
     with acting_for(session, tenant):
         keys = TenantApiKeyRepository(session)
         return keys.page(keys.select(), page, TenantApiKey.provider, TenantApiKey.name)
+
+
+def _masked(model: type[TenantApiKey] | type[AdminApiKey]) -> dict[str, Any]:
+    """`masked_key` in SQL, as the model's property writes it."""
+    return {"masked_key": literal("****", String) + model.key_last4}
+
+
+def tenant_keys_listing(
+    session: Session, tenant: TenantContext, *, page: Page
+) -> TenantApiKeysPublic:
+    """The list route's page (`list_tenant_keys` gives ORM rows)."""
+    with acting_for(session, tenant):
+        keys = TenantApiKeyRepository(session)
+        return keys.listing(
+            TenantApiKeysPublic,
+            None,
+            page,
+            TenantApiKey.provider,
+            TenantApiKey.name,
+            columns=_masked(TenantApiKey),
+        )
 
 
 def get_tenant_key(session: Session, tenant: TenantContext, key_id: uuid.UUID) -> TenantApiKey:
@@ -106,6 +130,25 @@ def list_all_tenant_keys(
         return keys.page(query, page, TenantApiKey.tenant_id, TenantApiKey.provider)
 
 
+def all_tenant_keys_listing(
+    session: Session, *, page: Page, tenant_id: uuid.UUID | None = None
+) -> AdminTenantApiKeysPublic:
+    """Operators' list route: every tenant's keys (masked), or one tenant's."""
+    keys = TenantApiKeyRepository(session)
+    query = keys.select()
+    if tenant_id is not None:
+        query = query.where(TenantApiKey.tenant_id == tenant_id)
+    with all_tenants(session):
+        return keys.listing(
+            AdminTenantApiKeysPublic,
+            query,
+            page,
+            TenantApiKey.tenant_id,
+            TenantApiKey.provider,
+            columns=_masked(TenantApiKey),
+        )
+
+
 # -- a platform's keys -------------------------------------------------------------------------
 
 
@@ -114,6 +157,20 @@ def list_admin_keys(
 ) -> tuple[list[AdminApiKey], int]:
     keys = AdminApiKeyRepository(session)
     return keys.page(keys.of_platform(platform_id), page, AdminApiKey.provider, AdminApiKey.name)
+
+
+def admin_keys_listing(
+    session: Session, platform_id: uuid.UUID, *, page: Page
+) -> AdminApiKeysPublic:
+    keys = AdminApiKeyRepository(session)
+    return keys.listing(
+        AdminApiKeysPublic,
+        keys.of_platform(platform_id),
+        page,
+        AdminApiKey.provider,
+        AdminApiKey.name,
+        columns=_masked(AdminApiKey),
+    )
 
 
 def get_admin_key(session: Session, key_id: uuid.UUID) -> AdminApiKey:

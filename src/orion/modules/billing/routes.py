@@ -24,6 +24,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.billing import services, webhooks
 from orion.modules.billing.schemas import (
     CheckoutSessionCreate,
@@ -56,12 +57,12 @@ CanManage = Annotated[Principal, Depends(require_permission("billing.manage"))]
 # -- tenant ------------------------------------------------------------------------------------
 
 
-@api.get("/plans")
+@api.get("/plans", response_model=SubscriptionPlansPublic)
 def list_offered_plans(
     session: SessionDep, tenant: CurrentTenant, _: CanRead, page: PageDep
-) -> SubscriptionPlansPublic:
+) -> ListingResponse:
     """The plans the tenant may subscribe to, cheapest first."""
-    return SubscriptionPlansPublic.of(*services.available_plans(session, tenant, page=page))
+    return ListingResponse(services.offered_plans_listing(session, tenant, page=page))
 
 
 @api.get("/subscription", responses=problem_responses(404))
@@ -159,11 +160,11 @@ async def stripe_webhook(
 # -- platform ----------------------------------------------------------------------------------
 
 
-@admin.get("/plans")
+@admin.get("/plans", response_model=SubscriptionPlansPublic)
 def list_plans(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
-) -> SubscriptionPlansPublic:
-    return SubscriptionPlansPublic.of(*services.list_plans(session, platform_id, page=page))
+) -> ListingResponse:
+    return ListingResponse(services.plans_listing(session, platform_id, page=page))
 
 
 @admin.post(
@@ -199,7 +200,7 @@ def delete_plan(session: SessionDep, _: PlatformAdmin, plan_id: uuid.UUID) -> No
     services.delete_plan(session, plan_id)
 
 
-@admin.get("/subscriptions")
+@admin.get("/subscriptions", response_model=UserSubscriptionsPublic)
 def list_subscriptions(
     session: SessionDep,
     _: PlatformAdmin,
@@ -207,11 +208,12 @@ def list_subscriptions(
     platform_id: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[SubscriptionStatus | None, Query()] = None,
     plan_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> UserSubscriptionsPublic:
-    rows, count = services.list_all_subscriptions(
-        session, page=page, platform_id=platform_id, status=status, plan_id=plan_id
+) -> ListingResponse:
+    return ListingResponse(
+        services.all_subscriptions_listing(
+            session, page=page, platform_id=platform_id, status=status, plan_id=plan_id
+        )
     )
-    return UserSubscriptionsPublic.of(rows, count)
 
 
 @admin.get("/subscriptions/{subscription_id}", responses=problem_responses(404))

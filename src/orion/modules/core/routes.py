@@ -19,6 +19,7 @@ from orion.kernel.web.dependencies import (
     SessionDep,
     problem_responses,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.core import service
 from orion.modules.core.schemas import (
     HealthSnapshotsPublic,
@@ -41,28 +42,27 @@ SettingKey = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[a-z0-
 
 
 @api.get("/modules", response_model=ModulesPublic)
-def my_modules(session: SessionDep, tenant: CurrentTenant) -> ModulesPublic:
+def my_modules(session: SessionDep, tenant: CurrentTenant) -> ListingResponse:
     """Every installed module and whether it is enabled for the tenant."""
     assert tenant.platform_id is not None
     modules = service.list_modules(
         session, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
     )
-    return ModulesPublic.of(modules, len(modules))
+    return ListingResponse(ModulesPublic.of(modules, len(modules)))
 
 
 @user.get("/menu", response_model=MenuPublic)
-def my_menu(session: SessionDep, principal: CurrentPrincipal) -> MenuPublic:
+def my_menu(session: SessionDep, principal: CurrentPrincipal) -> ListingResponse:
     """The console menu for the caller: enabled modules only, filtered by permission."""
     items = service.menu_for(session, principal)
-    return MenuPublic.of(items, len(items))
+    return ListingResponse(MenuPublic.of(items, len(items)))
 
 
 @admin.get("/settings", response_model=PlatformSettingsPublic)
 def list_settings(
     session: SessionDep, _: PlatformAdmin, platform_id: PlatformId, page: PageDep
-) -> PlatformSettingsPublic:
-    rows, count = service.list_settings(session, platform_id, page=page)
-    return PlatformSettingsPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(service.settings_listing(session, platform_id, page=page))
 
 
 @admin.get("/settings/{key}", response_model=PlatformSettingPublic, responses=NOT_FOUND)
@@ -97,9 +97,9 @@ def list_modules(
     _: PlatformAdmin,
     platform_id: PlatformId,
     tenant_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> ModulesPublic:
+) -> ListingResponse:
     modules = service.list_modules(session, platform_id=platform_id, tenant_id=tenant_id)
-    return ModulesPublic.of(modules, len(modules))
+    return ListingResponse(ModulesPublic.of(modules, len(modules)))
 
 
 ModuleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -139,6 +139,5 @@ def health_history(
     _: PlatformAdmin,
     page: PageDep,
     check: Annotated[str | None, Query(max_length=128)] = None,
-) -> HealthSnapshotsPublic:
-    rows, count = service.health_history(session, page=page, check=check)
-    return HealthSnapshotsPublic.of(rows, count)
+) -> ListingResponse:
+    return ListingResponse(service.health_history_listing(session, page=page, check=check))

@@ -19,9 +19,11 @@ from orion.modules.core.exceptions import SettingNotFound
 from orion.modules.core.models import HealthSnapshot, PlatformSetting
 from orion.modules.core.repository import HealthSnapshotRepository, PlatformSettingRepository
 from orion.modules.core.schemas import (
+    HealthSnapshotsPublic,
     MenuItemPublic,
     ModuleChangePublic,
     ModulePublic,
+    PlatformSettingsPublic,
 )
 
 # -- platform settings -------------------------------------------------------------------
@@ -32,6 +34,16 @@ def list_settings(
 ) -> tuple[list[PlatformSetting], int]:
     settings = PlatformSettingRepository(session)
     return settings.page(settings.of_platform(platform_id), page, PlatformSetting.key)
+
+
+def settings_listing(
+    session: Session, platform_id: uuid.UUID, *, page: Page
+) -> PlatformSettingsPublic:
+    """The list route's page (`list_settings` gives ORM rows)."""
+    settings = PlatformSettingRepository(session)
+    return settings.listing(
+        PlatformSettingsPublic, settings.of_platform(platform_id), page, PlatformSetting.key
+    )
 
 
 def get_setting(session: Session, platform_id: uuid.UUID, key: str) -> PlatformSetting:
@@ -154,6 +166,16 @@ def health_history(
 ) -> tuple[list[HealthSnapshot], int]:
     snapshots = HealthSnapshotRepository(session)
     return snapshots.page(snapshots.of_check(check), page, HealthSnapshot.checked_at.desc())
+
+
+def health_history_listing(
+    session: Session, *, page: Page, check: str | None = None
+) -> HealthSnapshotsPublic:
+    """The list route's page (`health_history` gives ORM rows)."""
+    snapshots = HealthSnapshotRepository(session)
+    return snapshots.listing(
+        HealthSnapshotsPublic, snapshots.of_check(check), page, HealthSnapshot.checked_at.desc()
+    )
 
 
 def migrations_applied(session: Session) -> str:

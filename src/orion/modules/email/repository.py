@@ -48,7 +48,8 @@ class EmailMessageRepository(RepositoryBase[EmailMessage]):
     model = EmailMessage
     not_found = EmailMessageNotFound
 
-    def listing(self, *where: Any, state: MessageState | None = None) -> Select[Any]:
+    def in_state(self, *where: Any, state: MessageState | None = None) -> Select[Any]:
+        """Messages matching `where`, in `state` if given (the lists' query)."""
         query = self.select().where(*where)
         if state is not None:
             query = query.where(EmailMessage.state == state.value)

@@ -23,6 +23,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
     require_permission,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.email import services
 from orion.modules.email.schemas import (
     ConfigSource,
@@ -78,17 +79,16 @@ def send_test(
     return EmailMessagePublic.model_validate(message)
 
 
-@api.get("/messages")
+@api.get("/messages", response_model=EmailMessagesPublic)
 def list_messages(
     session: SessionDep,
     tenant: CurrentTenant,
     _: CanRead,
     page: PageDep,
     state: Annotated[MessageState | None, Query()] = None,
-) -> EmailMessagesPublic:
+) -> ListingResponse:
     """The tenant's messages, newest first, with their delivery state."""
-    rows, count = services.list_messages(session, tenant, page=page, state=state)
-    return EmailMessagesPublic.of(rows, count)
+    return ListingResponse(services.messages_listing(session, tenant, page=page, state=state))
 
 
 @api.get("/messages/{message_id}", responses=NO_MESSAGE)
@@ -133,7 +133,7 @@ def send_platform_test(
     return EmailMessagePublic.model_validate(services.send_test(session, None, to=body.to))
 
 
-@admin.get("/messages")
+@admin.get("/messages", response_model=EmailMessagesPublic)
 def list_all_messages(
     session: SessionDep,
     _: PlatformAdmin,
@@ -141,13 +141,14 @@ def list_all_messages(
     tenant_id: Annotated[uuid.UUID | None, Query()] = None,
     platform_only: Annotated[bool, Query(description="Only mail of no tenant")] = False,
     state: Annotated[MessageState | None, Query()] = None,
-) -> EmailMessagesPublic:
+) -> ListingResponse:
     """Every message (a tenant's with `tenant_id`, platform mail with `platform_only`).
     One tenant's mail is also at /api/v1/admin/email/tenants/{tenant_id}/messages."""
-    rows, count = services.list_all_messages(
-        session, page=page, tenant_id=tenant_id, platform_only=platform_only, state=state
+    return ListingResponse(
+        services.all_messages_listing(
+            session, page=page, tenant_id=tenant_id, platform_only=platform_only, state=state
+        )
     )
-    return EmailMessagesPublic.of(rows, count)
 
 
 @admin.get("/messages/{message_id}", responses=NO_MESSAGE)

@@ -74,6 +74,15 @@ class TenantRepository(RepositoryBase[Tenant]):
     def search(
         self, *, platform_id: uuid.UUID | None, search: str | None, page: Page | None
     ) -> tuple[list[Tenant], int]:
+        return self.page(
+            self.searched(platform_id=platform_id, search=search), page, Tenant.created_at
+        )
+
+    def searched(
+        self, *, platform_id: uuid.UUID | None, search: str | None
+    ) -> Select[tuple[Tenant]]:
+        """Tenants on `platform_id` (every platform if None) whose name or slug contains
+        `search`."""
         query = self.select()
         if platform_id is not None:
             query = query.where(Tenant.platform_id == platform_id)
@@ -82,7 +91,7 @@ class TenantRepository(RepositoryBase[Tenant]):
             query = query.where(
                 or_(_contains(func.lower(Tenant.name), term), _contains(Tenant.slug, term))
             )
-        return self.page(query, page, Tenant.created_at)
+        return query
 
     def active(self, platform_id: uuid.UUID | None) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(id, platform id) of the active tenants, oldest first."""

@@ -31,6 +31,7 @@ from orion.kernel.web.dependencies import (
     SessionDep,
     problem_responses,
 )
+from orion.kernel.web.responses import ListingResponse
 from orion.modules.core import service as core
 from orion.modules.core.schemas import ModuleChange, ModuleChangePublic, ModulesPublic
 from orion.modules.tenancy import services
@@ -104,17 +105,16 @@ def list_roles(runtime: RuntimeDep, tenant: CurrentTenant, _: TenancyRead) -> An
     """The tenant roles (tenant_admin, staff, user), each with the permissions it grants
     in this deployment (every installed module's permissions that name the role)."""
     roles = services.list_roles(runtime.registry)
-    return RolesPublic.of(roles, len(roles))
+    return ListingResponse(RolesPublic.of(roles, len(roles)))
 
 
 @api.get("/stores", response_model=StoresPublic)
 def list_stores(
     session: SessionDep, tenant: CurrentTenant, principal: TenancyRead, page: PageDep
 ) -> Any:
-    rows, count = services.list_stores(
-        session, tenant, visible=visible_stores(principal), page=page
+    return ListingResponse(
+        services.stores_listing(session, tenant, visible=visible_stores(principal), page=page)
     )
-    return StoresPublic.of(rows, count)
 
 
 @api.post(
@@ -159,8 +159,7 @@ def delete_store(
 
 @api.get("/members", response_model=MembershipsPublic)
 def list_members(session: SessionDep, tenant: CurrentTenant, _: TenancyRead, page: PageDep) -> Any:
-    rows, count = services.list_members(session, tenant, page=page)
-    return MembershipsPublic.of(rows, count)
+    return ListingResponse(services.members_listing(session, tenant, page=page))
 
 
 @api.get("/members/{membership_id}", response_model=MembershipPublic, responses=NOT_FOUND)
@@ -222,8 +221,7 @@ def list_invitations(
     page: PageDep,
     state: Annotated[InvitationStatus | None, Query(alias="status")] = None,
 ) -> Any:
-    rows, count = services.list_invitations(session, tenant, status=state, page=page)
-    return TenantInvitationsPublic.of(rows, count)
+    return ListingResponse(services.invitations_listing(session, tenant, status=state, page=page))
 
 
 @api.get("/invitations/{invitation_id}", response_model=TenantInvitationPublic, responses=NOT_FOUND)
@@ -253,7 +251,7 @@ def my_tenants(session: SessionDep, principal: CurrentPrincipal) -> Any:
     if principal.user_id is None:
         raise PermissionDenied("only a signed-in user has tenants")
     rows = services.my_tenants(session, principal.user_id)
-    return MyTenantsPublic.of(rows, len(rows))
+    return ListingResponse(MyTenantsPublic.of(rows, len(rows)))
 
 
 # == public =====================================================================================
@@ -281,8 +279,7 @@ def accept_invitation(session: SessionDep, body: InvitationAccept) -> Any:
 
 @admin.get("/platforms", response_model=PlatformsPublic)
 def list_platforms(session: SessionDep, _: PlatformAdmin, page: PageDep) -> Any:
-    rows, count = services.list_platforms(session, page=page)
-    return PlatformsPublic.of(rows, count)
+    return ListingResponse(services.platforms_listing(session, page=page))
 
 
 @admin.post(
@@ -325,8 +322,9 @@ def list_tenants(
     q: Annotated[str | None, Query(max_length=100, description="Name or slug contains")] = None,
 ) -> Any:
     """Tenants with their members and enabled modules."""
-    rows, count = services.list_tenants(session, platform_id=platform_id, search=q, page=page)
-    return TenantOverviewsPublic.of(services.tenant_overviews(session, rows), count)
+    return ListingResponse(
+        services.tenant_overviews_listing(session, platform_id=platform_id, search=q, page=page)
+    )
 
 
 @admin.post(
@@ -378,7 +376,7 @@ def add_member(
 @admin.get("/tenants/{tenant_id}/modules", response_model=ModulesPublic, responses=NOT_FOUND)
 def tenant_modules(session: SessionDep, _: PlatformAdmin, tenant: NamedTenant) -> Any:
     modules = core.list_modules(session, platform_id=_platform(tenant), tenant_id=tenant.tenant_id)
-    return ModulesPublic(data=modules, count=len(modules))
+    return ListingResponse(ModulesPublic(data=modules, count=len(modules)))
 
 
 def _platform(tenant: TenantContext) -> uuid.UUID:

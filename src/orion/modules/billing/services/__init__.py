@@ -20,6 +20,8 @@ from orion.modules.billing.services.plans import (
     delete_plan,
     get_plan,
     list_plans,
+    offered_plans_listing,
+    plans_listing,
     update_plan,
 )
 from orion.modules.billing.services.state import (
@@ -37,6 +39,7 @@ from orion.modules.billing.services.stripe_sync import (
     setup_session,
 )
 from orion.modules.billing.services.subscriptions import (
+    all_subscriptions_listing,
     cancel,
     change_plan,
     get_any_subscription,
@@ -57,6 +60,7 @@ __all__ = [
     "DEMO_PLANS",
     "LIVE",
     "UsageLimits",
+    "all_subscriptions_listing",
     "announce",
     "apply_stripe_subscription",
     "available_plans",
@@ -75,8 +79,10 @@ __all__ = [
     "grant_period_credits",
     "list_all_subscriptions",
     "list_plans",
+    "offered_plans_listing",
     "on_tenant_deleted",
     "plan_for",
+    "plans_listing",
     "resume",
     "seed_demo",
     "set_status",

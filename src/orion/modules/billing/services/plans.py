@@ -20,9 +20,15 @@ from orion.modules.billing.exceptions import (
 )
 from orion.modules.billing.models import Proration, SubscriptionPlan, UserSubscription
 from orion.modules.billing.repository import PlanRepository
-from orion.modules.billing.schemas import SubscriptionPlanCreate, SubscriptionPlanUpdate
+from orion.modules.billing.schemas import (
+    SubscriptionPlanCreate,
+    SubscriptionPlansPublic,
+    SubscriptionPlanUpdate,
+)
 from orion.modules.billing.services.state import platform_of
 from orion.modules.tenancy import services as tenancy
+
+PLAN_ORDER = (SubscriptionPlan.sort_order, SubscriptionPlan.price_amount, SubscriptionPlan.code)
 
 
 def list_plans(
@@ -33,12 +39,23 @@ def list_plans(
     active_only: bool = False,
 ) -> tuple[list[SubscriptionPlan], int]:
     plans = PlanRepository(session)
-    return plans.page(
+    return plans.page(plans.of_platform(platform_id, active_only=active_only), page, *PLAN_ORDER)
+
+
+def plans_listing(
+    session: Session,
+    platform_id: uuid.UUID,
+    *,
+    page: Page | None = None,
+    active_only: bool = False,
+) -> SubscriptionPlansPublic:
+    """The list routes' page (`list_plans` gives ORM rows)."""
+    plans = PlanRepository(session)
+    return plans.listing(
+        SubscriptionPlansPublic,
         plans.of_platform(platform_id, active_only=active_only),
         page,
-        SubscriptionPlan.sort_order,
-        SubscriptionPlan.price_amount,
-        SubscriptionPlan.code,
+        *PLAN_ORDER,
     )
 
 
@@ -102,6 +119,13 @@ def available_plans(
     session: Session, tenant: TenantContext, *, page: Page | None = None
 ) -> tuple[list[SubscriptionPlan], int]:
     return list_plans(session, platform_of(tenant), page=page, active_only=True)
+
+
+def offered_plans_listing(
+    session: Session, tenant: TenantContext, *, page: Page | None = None
+) -> SubscriptionPlansPublic:
+    """The plans the tenant may subscribe to, as the list route answers them."""
+    return plans_listing(session, platform_of(tenant), page=page, active_only=True)
 
 
 def offered_plan(session: Session, tenant: TenantContext, plan_id: uuid.UUID) -> SubscriptionPlan:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from orion.modules.billing.schemas import (
     SubscriptionCancel,
     SubscriptionStatus,
     UserSubscriptionCreate,
+    UserSubscriptionsPublic,
     UserSubscriptionUpdate,
 )
 from orion.modules.billing.services.included_credits import grant_period_credits
@@ -298,6 +300,34 @@ def list_all_subscriptions(
     plan_id: uuid.UUID | None = None,
 ) -> tuple[list[UserSubscription], int]:
     subscriptions = SubscriptionRepository(session)
+    query = _subscriptions_query(subscriptions, platform_id, status, plan_id)
+    with all_tenants(session):
+        return subscriptions.page(query, page, UserSubscription.created_at.desc())
+
+
+def all_subscriptions_listing(
+    session: Session,
+    *,
+    page: Page | None = None,
+    platform_id: uuid.UUID | None = None,
+    status: SubscriptionStatus | None = None,
+    plan_id: uuid.UUID | None = None,
+) -> UserSubscriptionsPublic:
+    """Operators' list route (`list_all_subscriptions` gives ORM rows)."""
+    subscriptions = SubscriptionRepository(session)
+    query = _subscriptions_query(subscriptions, platform_id, status, plan_id)
+    with all_tenants(session):
+        return subscriptions.listing(
+            UserSubscriptionsPublic, query, page, UserSubscription.created_at.desc()
+        )
+
+
+def _subscriptions_query(
+    subscriptions: SubscriptionRepository,
+    platform_id: uuid.UUID | None,
+    status: SubscriptionStatus | None,
+    plan_id: uuid.UUID | None,
+) -> Select[tuple[UserSubscription]]:
     query = subscriptions.select()
     if status is not None:
         query = query.where(UserSubscription.status == status.value)
@@ -307,8 +337,7 @@ def list_all_subscriptions(
         query = query.join(SubscriptionPlan, SubscriptionPlan.id == UserSubscription.plan_id).where(
             SubscriptionPlan.platform_id == platform_id
         )
-    with all_tenants(session):
-        return subscriptions.page(query, page, UserSubscription.created_at.desc())
+    return query
 
 
 def get_any_subscription(session: Session, subscription_id: uuid.UUID) -> UserSubscription:

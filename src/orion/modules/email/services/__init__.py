@@ -35,10 +35,12 @@ from orion.modules.email.services.handlers import (
 from orion.modules.email.services.keys import rotate_secrets
 from orion.modules.email.services.outbox import (
     SEND_TASK,
+    all_messages_listing,
     get_any_message,
     get_message,
     list_all_messages,
     list_messages,
+    messages_listing,
     queue_email,
     send_test,
 )
@@ -46,6 +48,7 @@ from orion.modules.email.services.outbox import (
 __all__ = [
     "SEND_TASK",
     "Delivery",
+    "all_messages_listing",
     "delete_config",
     "delete_platform_config",
     "deliver",
@@ -57,6 +60,7 @@ __all__ = [
     "get_message",
     "list_all_messages",
     "list_messages",
+    "messages_listing",
     "on_credits_low",
     "on_invitation_created",
     "on_password_reset_requested",

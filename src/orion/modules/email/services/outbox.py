@@ -24,7 +24,7 @@ from orion.modules.email.exceptions import InvalidRecipient
 from orion.modules.email.models import EmailMessage
 from orion.modules.email.rendering import environment, render
 from orion.modules.email.repository import EmailMessageRepository
-from orion.modules.email.schemas import MessageState, normalize_address
+from orion.modules.email.schemas import EmailMessagesPublic, MessageState, normalize_address
 from orion.modules.email.services.config import email_settings, platform_of, tenant_for
 from orion.modules.tenancy import services as tenancy
 
@@ -143,7 +143,7 @@ def list_messages(
     """The tenant's messages, newest first."""
     messages = EmailMessageRepository(session)
     with acting_for(session, tenant):
-        return messages.page(messages.listing(state=state), page, NEWEST_FIRST)
+        return messages.page(messages.in_state(state=state), page, NEWEST_FIRST)
 
 
 def get_message(session: Session, tenant: TenantContext, message_id: uuid.UUID) -> EmailMessage:
@@ -166,7 +166,41 @@ def list_all_messages(
     messages = EmailMessageRepository(session)
     where = [EmailMessage.tenant_id.is_(None)] if platform_only else []
     with all_tenants(session):
-        return messages.page(messages.listing(*where, state=state), page, NEWEST_FIRST)
+        return messages.page(messages.in_state(*where, state=state), page, NEWEST_FIRST)
+
+
+def messages_listing(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    page: Page,
+    state: MessageState | None = None,
+) -> EmailMessagesPublic:
+    """The tenant's list route: its messages, newest first (`list_messages`: ORM rows)."""
+    messages = EmailMessageRepository(session)
+    with acting_for(session, tenant):
+        return messages.listing(
+            EmailMessagesPublic, messages.in_state(state=state), page, NEWEST_FIRST
+        )
+
+
+def all_messages_listing(
+    session: Session,
+    *,
+    page: Page,
+    tenant_id: uuid.UUID | None = None,
+    platform_only: bool = False,
+    state: MessageState | None = None,
+) -> EmailMessagesPublic:
+    """Operators' list route, as `list_all_messages` selects."""
+    if tenant_id is not None and not platform_only:
+        return messages_listing(session, tenant_for(session, tenant_id), page=page, state=state)
+    messages = EmailMessageRepository(session)
+    where = [EmailMessage.tenant_id.is_(None)] if platform_only else []
+    with all_tenants(session):
+        return messages.listing(
+            EmailMessagesPublic, messages.in_state(*where, state=state), page, NEWEST_FIRST
+        )
 
 
 def get_any_message(session: Session, message_id: uuid.UUID) -> EmailMessage:

@@ -27,6 +27,7 @@ from orion.modules.tenancy.services.invitations import (
     create_invitation,
     get_invitation,
     invitation_created,
+    invitations_listing,
     list_invitations,
     revoke_invitation,
 )
@@ -38,6 +39,7 @@ from orion.modules.tenancy.services.members import (
     list_members,
     list_roles,
     member_public,
+    members_listing,
     remove_member,
     role_permissions,
     update_member,
@@ -51,6 +53,7 @@ from orion.modules.tenancy.services.platforms import (
     get_platform,
     list_platforms,
     platform_by_code,
+    platforms_listing,
     update_platform,
 )
 from orion.modules.tenancy.services.stores import (
@@ -59,6 +62,7 @@ from orion.modules.tenancy.services.stores import (
     get_store,
     list_all_stores,
     list_stores,
+    stores_listing,
     update_store,
 )
 from orion.modules.tenancy.services.tenants import (
@@ -71,6 +75,7 @@ from orion.modules.tenancy.services.tenants import (
     slugify,
     tenant_context,
     tenant_overviews,
+    tenant_overviews_listing,
     update_tenant,
     with_balance,
 )
@@ -105,6 +110,7 @@ __all__ = [
     "get_store",
     "get_tenant_record",
     "invitation_created",
+    "invitations_listing",
     "list_all_stores",
     "list_invitations",
     "list_members",
@@ -113,16 +119,20 @@ __all__ = [
     "list_stores",
     "list_tenants",
     "member_public",
+    "members_listing",
     "memberships",
     "my_tenants",
     "platform_by_code",
+    "platforms_listing",
     "remove_member",
     "revoke_invitation",
     "role_permissions",
     "seed_demo",
     "slugify",
+    "stores_listing",
     "tenant_context",
     "tenant_overviews",
+    "tenant_overviews_listing",
     "update_member",
     "update_platform",
     "update_store",

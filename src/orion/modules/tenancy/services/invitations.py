@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,7 @@ from orion.modules.tenancy.schemas import (
     TenantInvitationCreate,
     TenantInvitationCreated,
     TenantInvitationPublic,
+    TenantInvitationsPublic,
 )
 from orion.modules.tenancy.services.common import as_uuids, check_role, tenancy_settings
 from orion.modules.tenancy.services.members import add_member, check_store_ids
@@ -119,6 +122,34 @@ def list_invitations(
         invitations = InvitationRepository(session)
         query = invitations.with_status(status, utcnow())
         return invitations.page(query, page, Invitation.created_at.desc())
+
+
+def invitations_listing(
+    session: Session,
+    tenant: TenantContext,
+    *,
+    status: str | None = None,
+    page: Page | None = None,
+) -> TenantInvitationsPublic:
+    """The list route's page: rows, each one's status by the model's own rule."""
+    now = utcnow()
+
+    status_of = Invitation.status.fget  # the model's rule, read off the row's columns
+
+    def with_status(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            row["status"] = status_of(SimpleNamespace(**row))
+
+    with acting_for(session, tenant):
+        invitations = InvitationRepository(session)
+        return invitations.listing(
+            TenantInvitationsPublic,
+            invitations.with_status(status, now),
+            page,
+            Invitation.created_at.desc(),
+            columns={"status": None},
+            derive=with_status,
+        )
 
 
 def get_invitation(session: Session, tenant: TenantContext, invitation_id: uuid.UUID) -> Invitation:

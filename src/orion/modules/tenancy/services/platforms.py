@@ -17,7 +17,7 @@ from orion.modules.tenancy.exceptions import (
 )
 from orion.modules.tenancy.models import Platform
 from orion.modules.tenancy.repository import PlatformRepository, TenantRepository
-from orion.modules.tenancy.schemas import PlatformCreate, PlatformUpdate
+from orion.modules.tenancy.schemas import PlatformCreate, PlatformsPublic, PlatformUpdate
 from orion.modules.tenancy.services.common import insert_unique
 
 DEFAULT_PLATFORM_CODE = "default"
@@ -26,6 +26,10 @@ DEFAULT_PLATFORM_NAME = "Default platform"
 
 def list_platforms(session: Session, *, page: Page | None = None) -> tuple[list[Platform], int]:
     return PlatformRepository(session).page(None, page, Platform.created_at)
+
+
+def platforms_listing(session: Session, *, page: Page | None = None) -> PlatformsPublic:
+    return PlatformRepository(session).listing(PlatformsPublic, None, page, Platform.created_at)
 
 
 def get_platform(session: Session, platform_id: uuid.UUID) -> Platform:
