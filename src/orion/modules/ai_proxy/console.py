@@ -147,7 +147,7 @@ def create_model(
         created,
         done=f"/console/platform/ai_proxy/?platform_id={platform}",
         message=lambda model: f"{model.name} is offered.",
-        **_catalogue(session, platform),
+        shown=lambda: _catalogue(session, platform),
     )
 
 

@@ -76,7 +76,7 @@ def save_settings(page: ConsolePage, session: SessionDep, form: FormData) -> Res
         ),
         done="/console/credits/",
         message="Low-balance alert saved.",
-        **_ledger(session, page.tenant),
+        shown=lambda: _ledger(session, page.tenant),
     )
 
 

@@ -77,10 +77,12 @@ class FormPage:
         done: str | Callable[[R], str],
         message: str | Callable[[R], str] | None = None,
         raise_on: Collection[int] = (401, 403),
+        shown: Callable[[], Mapping[str, Any]] | None = None,
         **extra: Any,
     ) -> Response:
         """Validate `form` with `schema` (None: a form without fields), run `action` with
-        the data; redirect to `done` with `message`, or show the page again with errors."""
+        the data; redirect to `done` with `message`, or show the page again with errors.
+        `shown` gives what the page shows beside the form, read only when it is shown."""
         return self.outcome(
             page,
             session,
@@ -88,6 +90,7 @@ class FormPage:
             self.run(session, form, schema, action, raise_on=raise_on),
             done=done,
             message=message,
+            shown=shown,
             **extra,
         )
 
@@ -117,10 +120,13 @@ class FormPage:
         *,
         done: str | Callable[[R], str],
         message: str | Callable[[R], str] | None = None,
+        shown: Callable[[], Mapping[str, Any]] | None = None,
         **extra: Any,
     ) -> Response:
         value, errors = result
         if errors:
+            # What the page shows is read only now: a redirect needs none of it.
+            extra = {**(shown() if shown else {}), **extra}
             return self.show(page, session, errors=errors, values=form, status=422, **extra)
         url = done(value) if callable(done) else done  # type: ignore[arg-type]
         text = message(value) if callable(message) else message  # type: ignore[arg-type]
