@@ -110,6 +110,13 @@ class TenantNotFound(NotFound):
     code = "tenant_not_found"
 
 
+class StoreNotFound(NotFound):
+    """A store named by id does not exist, belongs to another tenant, or is one the caller's
+    membership does not reach (the same answer, so a store's existence does not leak)."""
+
+    code = "store_not_found"
+
+
 class Conflict(OrionError):
     status = 409
     code = "conflict"

@@ -148,6 +148,29 @@ class UsageLimits(Protocol):
     ) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What modules owning data per store need to know of one (commerce: its currency)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    code: str
+    name: str
+    currency: str  # ISO 4217, the store's prices and orders are in it
+    is_active: bool
+
+
+@runtime_checkable
+class StoreDirectory(Protocol):
+    """A tenant's stores (the kernel's `CurrentStore`, the console's store switcher)."""
+
+    def store(
+        self, session: Session, tenant: TenantContext, store_id: uuid.UUID
+    ) -> StoreInfo | None: ...
+
+    def stores(self, session: Session, tenant: TenantContext) -> list[StoreInfo]: ...
+
+
 class ProblemRenderer(Protocol):
     """Answer an error under a path prefix in a shape of its own (OpenAI's, under /v1)."""
 
@@ -192,6 +215,12 @@ USAGE_LIMITS = ExtensionPoint(
     many=True,
     description="plan limits and per-period counters (kernel: check_limit, consume_counter)",
 )
+STORE_DIRECTORY = ExtensionPoint(
+    "store_directory",
+    StoreDirectory,
+    many=False,
+    description="a tenant's stores (kernel: CurrentStore for the modules owning data per store)",
+)
 OPENAI_PROBLEM_RENDERER = ExtensionPoint(
     "openai_problem_renderer",
     ProblemRenderer,
@@ -208,6 +237,7 @@ POINTS: dict[str, ExtensionPoint[Any]] = {
         CREDIT_BALANCE,
         SECRET_ROTATION,
         USAGE_LIMITS,
+        STORE_DIRECTORY,
         OPENAI_PROBLEM_RENDERER,
     )
 }

@@ -8,6 +8,7 @@ is durable (sending a Celery task, delivering outbox events) is registered with
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import JSON, DateTime, MetaData, Uuid, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, Uuid, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -267,3 +268,15 @@ def _forget_after_commit(session: Session, transaction: SessionTransaction) -> N
     # callbacks with it.
     if transaction.parent is None:
         session.info.pop(_AFTER_COMMIT, None)
+
+
+def serialise(session: Session, name: str, key: object) -> None:
+    """Hold a lock on (`name`, `key`) until the transaction ends, so that work checking a
+    rule over many rows (a plan's product limit, the next invoice number) runs one at a
+    time per key. PostgreSQL: a transaction-level advisory lock; SQLite: nothing to do, its
+    transactions already take the write lock when they begin (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{name}\x00{key}".encode(), digest_size=8).digest()
+    lock_id = int.from_bytes(digest, "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": lock_id})

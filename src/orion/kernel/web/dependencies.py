@@ -29,12 +29,17 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from orion.kernel.contract.points import AUTHENTICATOR
+from orion.kernel.contract.points import AUTHENTICATOR, STORE_DIRECTORY, StoreInfo
 from orion.kernel.contract.principal import Principal
 from orion.kernel.data.db import TENANT_INFO, utcnow
 from orion.kernel.data.paging import MAX_OFFSET, Keyset, Page
 from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
-from orion.kernel.errors import ModuleNotEnabled, PermissionDenied, Unauthenticated
+from orion.kernel.errors import (
+    ModuleNotEnabled,
+    PermissionDenied,
+    StoreNotFound,
+    Unauthenticated,
+)
 from orion.kernel.runtime import Runtime
 from orion.kernel.runtime.principals import CREDENTIAL_STATE, Credential, PrincipalCache, Ticket
 
@@ -313,6 +318,39 @@ def platform_param(
 
 
 PlatformId = Annotated[uuid.UUID, Depends(platform_param)]
+
+
+def find_store(
+    session: Session,
+    runtime: Runtime,
+    tenant: TenantContext,
+    principal: Principal | None,
+    store_id: uuid.UUID,
+) -> StoreInfo:
+    """The tenant's store `store_id` as `principal` may reach it; 404 `store_not_found` for
+    an unknown store, another tenant's, or one outside the member's `store_ids`."""
+    reach = principal.store_ids if principal is not None and not principal.is_superadmin else None
+    if reach is not None and store_id not in reach:
+        raise StoreNotFound(f"store {store_id} does not exist")
+    directory = runtime.registry.provider(STORE_DIRECTORY)
+    store = directory.store(session, tenant, store_id) if directory is not None else None
+    if store is None:
+        raise StoreNotFound(f"store {store_id} does not exist")
+    return store
+
+
+def current_store(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    tenant: CurrentTenant,
+    principal: OptionalPrincipal,
+    store_id: Annotated[uuid.UUID, Path(description="One of the tenant's stores")],
+) -> StoreInfo:
+    """Routes under `/stores/{store_id}/...`: the store, checked against the caller."""
+    return find_store(session, runtime, tenant, principal, store_id)
+
+
+CurrentStore = Annotated[StoreInfo, Depends(current_store)]
 
 
 def mark_route(code: str, prefix: str) -> Callable[..., Any]:

@@ -68,6 +68,7 @@ definition = ModuleDefinition(
     provides={
         "tenant_directory": "orion.modules.tenancy.services:directory",
         "memberships": "orion.modules.tenancy.services:memberships",
+        "store_directory": "orion.modules.tenancy.services:stores",
     },
     commands={"tenants": "orion.modules.tenancy.cli:app"},
     on_install="orion.modules.tenancy.services:seed_demo",

@@ -8,6 +8,7 @@ from orion.kernel.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from orion.kernel.errors import StoreNotFound as KernelStoreNotFound
 from orion.kernel.errors import TenantNotFound as KernelTenantNotFound
 
 
@@ -23,8 +24,8 @@ class TenantNotFound(KernelTenantNotFound):
     pass
 
 
-class StoreNotFound(NotFound):
-    code = "store_not_found"
+class StoreNotFound(KernelStoreNotFound):
+    pass
 
 
 class MemberNotFound(NotFound):

@@ -59,6 +59,8 @@ class Store(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(64))
+    # ISO 4217: the store's prices, orders and invoices are in it.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from orion.kernel.data.money import Currency
 from orion.kernel.data.paging import Listing
 from orion.modules.auth.schemas import EmailAddress
 
@@ -173,6 +174,9 @@ MyTenantsPublic = Listing[MyTenantPublic]
 class StoreBase(BaseModel):
     name: Name
     code: Code
+    currency: Currency = Field(
+        default="EUR", description="ISO 4217: the store's prices, orders and invoices are in it"
+    )
     is_active: bool = True
 
 
@@ -183,6 +187,7 @@ class StoreCreate(StoreBase):
 class StoreUpdate(BaseModel):
     name: Name | None = None
     code: Code | None = None
+    currency: Currency | None = None
     is_active: bool | None = None
 
 

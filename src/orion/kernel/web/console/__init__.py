@@ -28,9 +28,11 @@ from orion.kernel.web.console.forms import FormPage
 from orion.kernel.web.console.pages import install_console
 from orion.kernel.web.console.shell import (
     ConsolePage,
+    ConsoleStore,
     FormData,
     FormErrors,
     PageContext,
+    StoreChoice,
     attempt,
     console_gate,
     operator_gate,
@@ -40,10 +42,12 @@ from orion.kernel.web.console.shell import (
 
 __all__ = [
     "ConsolePage",
+    "ConsoleStore",
     "FormData",
     "FormErrors",
     "FormPage",
     "PageContext",
+    "StoreChoice",
     "attempt",
     "console_gate",
     "install_console",

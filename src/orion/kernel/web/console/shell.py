@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,13 +13,14 @@ from urllib.parse import quote
 
 import jinja2
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData as StarletteForm
 
+from orion.kernel.contract.points import STORE_DIRECTORY, StoreInfo
 from orion.kernel.contract.principal import Principal
 from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
 from orion.kernel.runtime import Runtime
@@ -27,7 +29,7 @@ from orion.kernel.runtime import Runtime
 # knows their names; the console sets them.
 from orion.kernel.web.dependencies import SESSION_COOKIE as SESSION_COOKIE
 from orion.kernel.web.dependencies import TENANT_COOKIE as TENANT_COOKIE
-from orion.kernel.web.dependencies import OptionalPrincipal
+from orion.kernel.web.dependencies import OptionalPrincipal, SessionDep, find_store
 
 log = structlog.get_logger(__name__)
 
@@ -364,3 +366,44 @@ def render_error(request: Request, error: OrionError) -> Response:
         error=error,
         request_id=getattr(request.state, "request_id", None),
     )
+
+
+# -- the store a page works on -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """The store a per-store page shows (`?store=<id>`, else the first the user reaches) and
+    the others it may switch to; `store` is None while the tenant has no store."""
+
+    store: StoreInfo | None
+    stores: list[StoreInfo]
+
+    def query(self) -> str:
+        """`store=<id>` for links and forms that keep the chosen store."""
+        return f"store={self.store.id}" if self.store else ""
+
+
+def console_store(
+    page: Annotated[PageContext, Depends(page_context)],
+    session: SessionDep,
+    store: Annotated[uuid.UUID | None, Query(description="The store the page shows")] = None,
+) -> StoreChoice:
+    """Per-store console pages: the chosen store, checked like `CurrentStore` (404 for one
+    the user does not reach), and the stores of the switcher (`store_switcher` macro)."""
+    if page.tenant is None:
+        return StoreChoice(None, [])
+    directory = page.runtime.registry.provider(STORE_DIRECTORY)
+    reachable = page.principal.store_ids if page.principal else None
+    stores = [
+        s
+        for s in (directory.stores(session, page.tenant) if directory is not None else [])
+        if reachable is None or s.id in reachable
+    ]
+    if store is None:
+        return StoreChoice(stores[0] if stores else None, stores)
+    chosen = find_store(session, page.runtime, page.tenant, page.principal, store)
+    return StoreChoice(chosen, stores)
+
+
+ConsoleStore = Annotated[StoreChoice, Depends(console_store)]

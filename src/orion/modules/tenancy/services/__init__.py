@@ -21,6 +21,7 @@ from orion.modules.tenancy.services.directory import (
     TenantDirectory,
     directory,
     memberships,
+    stores,
 )
 from orion.modules.tenancy.services.invitations import (
     accept_invitation,
@@ -129,6 +130,7 @@ __all__ = [
     "role_permissions",
     "seed_demo",
     "slugify",
+    "stores",
     "stores_listing",
     "tenant_context",
     "tenant_overviews",

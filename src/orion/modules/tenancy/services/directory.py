@@ -8,11 +8,17 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from orion.kernel.contract.points import StoreInfo
 from orion.kernel.contract.principal import Membership as MemberStanding
-from orion.kernel.data.tenancy import TenantContext
+from orion.kernel.data.tenancy import TenantContext, acting_for
 from orion.kernel.runtime import runtime_of
 from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
-from orion.modules.tenancy.repository import MembershipRepository, TenantRepository
+from orion.modules.tenancy.models import Store
+from orion.modules.tenancy.repository import (
+    MembershipRepository,
+    StoreRepository,
+    TenantRepository,
+)
 from orion.modules.tenancy.services.members import role_permissions
 
 
@@ -54,5 +60,36 @@ class MembershipResolver:
         )
 
 
+class StoreDirectory:
+    """Kernel extension point `store_directory`: a tenant's stores."""
+
+    def store(
+        self, session: Session, tenant: TenantContext, store_id: uuid.UUID
+    ) -> StoreInfo | None:
+        with acting_for(session, tenant):
+            store = session.get(Store, store_id)
+            if store is None or store.tenant_id != tenant.tenant_id:
+                return None
+            return _info(store)
+
+    def stores(self, session: Session, tenant: TenantContext) -> list[StoreInfo]:
+        with acting_for(session, tenant):
+            repository = StoreRepository(session)
+            rows = repository.list(repository.select().order_by(Store.name, Store.id))
+            return [_info(store) for store in rows]
+
+
+def _info(store: Store) -> StoreInfo:
+    return StoreInfo(
+        id=store.id,
+        tenant_id=store.tenant_id,
+        code=store.code,
+        name=store.name,
+        currency=store.currency,
+        is_active=store.is_active,
+    )
+
+
 directory = TenantDirectory()
+stores = StoreDirectory()
 memberships = MembershipResolver()

@@ -73,7 +73,9 @@ def create_store(session: Session, tenant: TenantContext, *, data: StoreCreate) 
         # Serialised per tenant, so two stores created at once cannot both take the last slot.
         TenantRepository(session).lock(tenant.tenant_id)
         check_limit(session, tenant, "stores", current=stores.count())
-        store = Store(name=data.name, code=data.code, is_active=data.is_active)
+        store = Store(
+            name=data.name, code=data.code, currency=data.currency, is_active=data.is_active
+        )
         insert_unique(session, store, lambda: _code_taken(data.code))
     return store
 
