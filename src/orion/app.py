@@ -23,6 +23,7 @@ from orion.kernel.runtime.observability import (
 )
 from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
 from orion.kernel.web.console import install_console
+from orion.kernel.web.docs import install_api_docs
 from orion.kernel.web.mounting import OrionAPI, mount_modules
 from orion.kernel.web.problems import install_problem_handlers
 from orion.settings import OrionSettings
@@ -71,8 +72,11 @@ def create_app(
         title="Orion",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served with local assets: install_api_docs
+        redoc_url=None,
     )
     app.state.runtime = runtime
+    install_api_docs(app, title="Orion")
     install_problem_handlers(app)
     install_console(app, runtime)
     mount_modules(app, runtime)

@@ -21,7 +21,7 @@ def test_validation_errors_name_each_field(client, make_tenant, enable):
     assert body["code"] == "validation_failed"
     assert body["status"] == 422
     assert [error["field"] for error in body["errors"]] == ["name"]
-    assert "name" in body["detail"]
+    assert body["detail"] == "Name must not be empty."
 
 
 def test_malformed_json_is_a_422_not_a_500(client, make_tenant, enable):

@@ -238,7 +238,7 @@ def test_a_malformed_request_names_the_field_and_touches_nothing(gateway):
 
     for body, field in [
         ({"model": "chat-a", "messages": []}, "messages"),
-        ({"model": "chat-a", "messages": [{"role": "robot", "content": "x"}]}, "messages.0.role"),
+        ({"model": "chat-a", "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
         ({"model": "chat-a", "messages": [{"role": "user"}], "max_tokens": 0}, "max_tokens"),
         ({"messages": [{"role": "user", "content": "x"}]}, "model"),
     ]:

@@ -27,7 +27,9 @@ def test_the_token_form_names_each_refused_field_and_keeps_what_was_typed(browse
     )
 
     assert refused.status_code == 422
-    assert errors_in(refused.text) == {"expires_in_days": "a number of days from 1 to 3650"}
+    assert errors_in(refused.text) == {
+        "expires_in_days": "Expires in days: a number of days from 1 to 3650."
+    }
     assert 'value="sync"' in refused.text
     unknown = browser.post("/console/auth/tokens", {"name": "sync", "scopes": ["no.such"]})
     assert unknown.status_code == 422 and "unknown scopes: no.such" in unknown.text

@@ -182,7 +182,7 @@ def test_invitations_refuse_duplicates_and_bad_input(client, member):
     for body, field in (
         ({"email": "not-an-email"}, "email"),
         ({"email": "ok@example.com", "role": "owner"}, "role"),
-        ({"email": "ok@example.com", "store_ids": ["not-a-uuid"]}, "store_ids.0"),
+        ({"email": "ok@example.com", "store_ids": ["not-a-uuid"]}, "store_ids[0]"),
     ):
         response = client.post(f"{API}/invitations", headers=admin.headers, json=body)
         assert response.status_code == 422, body

@@ -43,6 +43,7 @@ from orion.kernel.web.dependencies import (
     require_principal,
     target_tenant,
 )
+from orion.kernel.web.docs import declare_security
 from orion.kernel.web.problems import add_problem_renderer
 
 OPERATOR_TENANT_PREFIX = "/api/v1/admin/{code}/tenants/{{tenant_id}}"
@@ -83,7 +84,9 @@ class OrionAPI(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         load_all(self)
-        return super().openapi()
+        if self.openapi_schema is None:
+            self.openapi_schema = declare_security(super().openapi())
+        return self.openapi_schema
 
 
 def mount_modules(app: FastAPI, runtime: Runtime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,6 +17,7 @@ from orion.kernel.errors import (
     ValidationFailed,
     problem_for_status,
 )
+from orion.kernel.web.messages import describe, field_path
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -45,11 +46,34 @@ def problem_response(request: Request, error: OrionError) -> Response:
     )
 
 
-def _field_name(location: tuple) -> str:
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:] or parts
-    return ".".join(parts)
+def validation_failed(request: Request, exc: RequestValidationError) -> ValidationFailed:
+    """A request's validation errors, each a sentence about its field (`messages`)."""
+    if _form_expected(request):
+        return ValidationFailed(
+            "this route takes a form (application/x-www-form-urlencoded or multipart/form-data)"
+            ", not JSON",
+            errors=[FieldError("body", "Send the fields as a form, not as JSON.", "form_expected")],
+        )
+    errors = [
+        FieldError(
+            "body" if e.get("type") == "json_invalid" else field_path(e.get("loc", ())),
+            describe(e, body=exc.body),
+            e.get("type", ""),
+        )
+        for e in exc.errors()
+    ]
+    if len(errors) == 1:
+        return ValidationFailed(errors[0].message, errors=errors)
+    fields = ", ".join(dict.fromkeys(e.field for e in errors))
+    return ValidationFailed(f"{len(errors)} problems in the request: {fields}.", errors=errors)
+
+
+def _form_expected(request: Request) -> bool:
+    """A JSON body sent to a route whose body is a form."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return False
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    return body_field is not None and isinstance(body_field.field_info, params.Form)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -61,14 +85,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            FieldError(_field_name(tuple(e.get("loc", ()))), e.get("msg", ""), e.get("type", ""))
-            for e in exc.errors()
-        ]
-        fields = ", ".join(sorted({e.field for e in errors}))
-        return problem_response(
-            request, ValidationFailed(f"invalid request: check {fields}", errors=errors)
-        )
+        return problem_response(request, validation_failed(request, exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -30,6 +30,7 @@ from orion.kernel.runtime import Runtime
 from orion.kernel.web.dependencies import SESSION_COOKIE as SESSION_COOKIE
 from orion.kernel.web.dependencies import TENANT_COOKIE as TENANT_COOKIE
 from orion.kernel.web.dependencies import OptionalPrincipal, SessionDep, find_store
+from orion.kernel.web.messages import describe, field_path
 
 log = structlog.get_logger(__name__)
 
@@ -203,12 +204,14 @@ PostedForm = Annotated[StarletteForm, Depends(posted_form)]
 def parse_form(model: type[M], data: dict[str, Any]) -> tuple[M | None, FormErrors]:
     """Validate posted fields with a schema: (the model, {}) or (None, {field: message})."""
     try:
-        return model.model_validate(data), {}
+        # A form's fields are text: "500" is read as the number a strict API schema wants.
+        return model.model_validate(data, strict=False), {}
     except ValidationError as exc:
         errors: FormErrors = {}
         for error in exc.errors():
-            name = ".".join(str(part) for part in error.get("loc", ())) or "form"
-            errors.setdefault(name, error.get("msg", "invalid").removeprefix("Value error, "))
+            location = error.get("loc", ())
+            name = field_path(location) if location else "form"
+            errors.setdefault(name, describe(error))
         return None, errors
 
 
