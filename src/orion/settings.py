@@ -58,7 +58,9 @@ class OrionSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_json: bool = True
+    # JSON lines; None (the default): JSON unless the logs go to a terminal, where people
+    # read them (structlog's console renderer).
+    log_json: bool | None = None
     # Extra module packages to load besides the built-in ones and the `orion.modules`
     # entry points, e.g. ["acme_orion.loyalty"]. Each must expose `definition`.
     extra_modules: list[str] = Field(default_factory=list)

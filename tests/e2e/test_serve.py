@@ -150,6 +150,26 @@ def test_several_server_processes_refuse_the_embedded_broker_and_sqlite(tmp_path
     assert not (tmp_path / "one.db").exists()  # refused before touching the database
 
 
+def test_a_taken_port_is_named_before_anything_is_announced_or_migrated(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        env = _serve_env(f"sqlite:///{tmp_path / 'taken.db'}", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "orion.cli", "serve", "--demo", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is taken" in done.stderr
+    assert f"--port {port + 1}" in done.stderr
+    assert "login:" not in done.stdout  # no demo banner for a server that will not start
+    assert not (tmp_path / "taken.db").exists()
+
+
 @pytest.mark.skipif(
     not (PG_URL and BROKER_URL), reason="needs PostgreSQL and Redis (ORION_TEST_*_URL)"
 )

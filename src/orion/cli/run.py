@@ -50,6 +50,7 @@ def serve(
         loaded = loaded.model_copy(update={"port": port})
     if workers > 1:
         _check_multi_process(loaded.broker_url, loaded.database_url)
+    _check_port_free(loaded.host, loaded.port)
     rt = build_runtime(loaded)
     with orion_errors():
         if migrate_first:
@@ -82,6 +83,26 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say a port is taken before migrating, seeding and announcing the demo logins."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                fail(
+                    f"port {port} on {host} is taken by another program (another Orion?); "
+                    f"stop it, or choose another port: orion serve --port {port + 1} "
+                    f"(./dev serve --port {port + 1})"
+                )
+            fail(f"cannot listen on {host}:{port}: {error.strerror}")
 
 
 def _check_multi_process(broker_url: str | None, database_url: str) -> None:

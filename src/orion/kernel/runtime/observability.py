@@ -43,15 +43,22 @@ TASK_DURATION = Histogram(
 )
 
 
-def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
-    """structlog and the standard library's loggers both render through one formatter."""
+def configure_logging(level: str = "INFO", *, json: bool | None = True) -> None:
+    """structlog and the standard library's loggers both render through one formatter: JSON
+    lines for machines, or (`json=None` on a terminal, `json=False`) lines for people."""
+    if json is None:
+        json = not sys.stderr.isatty()
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -64,7 +71,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
+                *([structlog.processors.format_exc_info] if json else []),
                 renderer,
             ],
         )
