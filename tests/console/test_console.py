@@ -109,6 +109,23 @@ def test_the_api_never_takes_the_console_cookie(browser, make_tenant, make_membe
     assert browser.client.get("/api/v1/tenancy/tenant").status_code == 401
 
 
+def test_the_top_bar_says_who_is_signed_in_and_pages_without_menu_use_the_width(
+    browser, make_tenant, make_member
+):
+    sign_in_page = browser.get("/console/sign-in").text
+    assert 'class="container-fluid layout"' in sign_in_page  # no empty sidebar column
+    user, password = make_member(make_tenant(), "tenant_admin")
+    browser.sign_in(user.email, password)
+
+    for _ in range(2):  # the first request reads the database, the second the cache
+        page = browser.get("/console/tenancy/").text
+        who = page.split('id="signed-in-as">', 1)[1].split("</li>", 1)[0]
+        assert user.email in who and "tenant admin" in who
+    assert 'class="container-fluid layout with-sidebar"' in page
+    assert 'rel="icon" href="/console/static/favicon.svg"' in page
+    assert browser.get("/console/static/favicon.svg").status_code == 200
+
+
 def test_signing_out_ends_the_session(browser, make_tenant, make_member):
     user, password = make_member(make_tenant(), "tenant_admin")
     browser.sign_in(user.email, password)

@@ -82,7 +82,11 @@ def _console_principal(session: Session, connection: HTTPConnection) -> Principa
         return None
     if family is None or not session_on:
         return None
-    remember_credential(connection, Credential(expires_at=_expiry(claims)))
+    # The console's top bar says who is signed in.
+    connection.state.user_email = user.email
+    remember_credential(
+        connection, Credential(expires_at=_expiry(claims), state={"user_email": user.email})
+    )
     named = _uuid(connection.cookies.get(CONSOLE_TENANT_COOKIE))
     if named is not None:
         membership = _membership(session, user.id, named)

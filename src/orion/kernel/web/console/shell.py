@@ -22,6 +22,7 @@ from starlette.datastructures import FormData as StarletteForm
 
 from orion.kernel.contract.points import STORE_DIRECTORY, StoreInfo
 from orion.kernel.contract.principal import Principal
+from orion.kernel.data.money import format_money
 from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
 from orion.kernel.runtime import Runtime
 
@@ -278,6 +279,15 @@ async def public_page() -> None:
 # -- templates and menus -----------------------------------------------------------------------
 
 
+def _when(value: Any) -> Markup | str:
+    """A moment as people read it, on one line; the machine-readable time in `datetime`."""
+    if not value:
+        return ""
+    return Markup('<time datetime="{}">{}</time>').format(
+        value.isoformat(), value.strftime("%Y-%m-%d %H:%M")
+    )
+
+
 def environment(runtime: Runtime) -> jinja2.Environment:
     env = runtime.extras.get("console_env")
     if env is None:
@@ -292,7 +302,10 @@ def environment(runtime: Runtime) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
         )
         env.globals["vendor"] = vendor_available(runtime)
-        env.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
+        env.filters["when"] = _when
+        env.filters["money"] = lambda amount, currency, locale="en": (
+            "" if amount is None else format_money(amount, currency, locale=locale)
+        )
         env.filters["number"] = lambda value: f"{value:,}".replace(",", "\u202f")
         runtime.extras["console_env"] = env
     return env
