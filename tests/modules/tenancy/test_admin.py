@@ -77,6 +77,15 @@ def test_bad_platform_input_names_the_field(client, operator):
     assert [e["field"] for e in response.json()["errors"]] == ["code"]
 
 
+def test_a_slug_keeps_the_letters_of_an_accented_name(client, operator):
+    suffix = uuid.uuid4().hex[:4]
+    created = client.post(
+        f"{ADMIN}/tenants", headers=operator, json={"name": f"Café Ünïcode & Co {suffix}"}
+    )
+    assert created.status_code == 201
+    assert created.json()["slug"] == f"cafe-unicode-co-{suffix}"
+
+
 def test_tenants_are_created_on_the_default_platform_with_a_unique_slug(client, operator):
     name = f"Corner Bakery {uuid.uuid4().hex[:4]}"
     first = client.post(f"{ADMIN}/tenants", headers=operator, json={"name": name})

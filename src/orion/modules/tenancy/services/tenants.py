@@ -3,7 +3,6 @@ and the tenants a user belongs to."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 
@@ -43,7 +42,10 @@ from orion.modules.tenancy.services.platforms import get_platform
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:90].strip("-")
+    """"Café Ünïcode & Co" -> "cafe-unicode-co": letters transliterated, not dropped."""
+    from slugify import slugify as transliterated
+
+    slug = transliterated(name, max_length=90, word_boundary=False, save_order=True)
     return slug or "tenant"
 
 
