@@ -17,8 +17,13 @@ def upgrade(target: Annotated[str, typer.Argument(help="Revision or 'heads'")] =
     from orion.kernel.tooling import migrate
 
     with runtime() as rt, orion_errors():
-        migrate.upgrade(rt, target)
-    console.print("[green]database is up to date[/green]")
+        applied = migrate.upgrade(rt, target)
+    if not applied:
+        console.print("[green]database is up to date[/green]: no migration to apply")
+        return
+    for line in applied:
+        console.print(f"  applied {line}")
+    console.print(f"[green]applied {len(applied)} migration(s)[/green]; the database is up to date")
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -11,29 +10,47 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orion.kernel.tooling.cli import console, err, fail, orion_errors, runtime, settings
+from orion.kernel.tooling.cli import (
+    PlatformRef,
+    TenantRef,
+    console,
+    err,
+    fail,
+    orion_errors,
+    platform_id_of,
+    runtime,
+    settings,
+    tenant_of,
+)
 
 app = typer.Typer(
     help="The module registry and per-platform/tenant activation.", no_args_is_help=True
 )
 
-PlatformOption = Annotated[
-    uuid.UUID | None, typer.Option("--platform", help="Platform id (default: the default one)")
-]
-TenantOption = Annotated[uuid.UUID | None, typer.Option("--tenant", help="Override for one tenant")]
+
+def _scope(rt, session, platform: str | None, tenant: str | None):  # type: ignore[no-untyped-def]
+    """(platform id, tenant id or None) from what was typed: codes, slugs or full ids."""
+    if tenant is not None:
+        context = tenant_of(rt, session, tenant, platform=platform)
+        return context.platform_id, context.tenant_id
+    return platform_id_of(rt, session, platform), None
 
 
 @app.command("list")
 def list_modules(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
-    platform: PlatformOption = None,
-    tenant: TenantOption = None,
+    platform: PlatformRef = None,
+    tenant: TenantRef = None,
 ) -> None:
     """Every installed module with its tier, version, requirements and enabled state."""
     with runtime() as rt, rt.database.unit_of_work() as session:
-        platform_id = platform or rt.directory.default_platform_id(session)
         try:
-            enabled = rt.modules.enabled_codes(session, platform_id=platform_id, tenant_id=tenant)
+            platform_id, tenant_id = _scope(rt, session, platform, tenant)
+            enabled = rt.modules.enabled_codes(
+                session, platform_id=platform_id, tenant_id=tenant_id
+            )
+        except typer.Exit:
+            raise
         except Exception as exc:  # a database not migrated yet still lists the registry
             err.print(
                 f"[yellow]module states unavailable ({type(exc).__name__}); "
@@ -93,14 +110,14 @@ def check() -> None:
 def _change(
     code: str,
     enable: bool,
-    platform: uuid.UUID | None,
-    tenant: uuid.UUID | None,
+    platform: str | None,
+    tenant: str | None,
     with_requirements: bool = True,
 ) -> None:
     from orion.kernel.runtime.activation import ModuleScope
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
-        scope = ModuleScope(platform or rt.directory.default_platform_id(session), tenant)
+        scope = ModuleScope(*_scope(rt, session, platform, tenant))
         if enable:
             changed = rt.modules.enable(
                 session, code, scope=scope, with_requirements=with_requirements
@@ -117,8 +134,8 @@ def _change(
 @app.command()
 def enable(
     code: str,
-    platform: PlatformOption = None,
-    tenant: TenantOption = None,
+    platform: PlatformRef = None,
+    tenant: TenantRef = None,
     with_requirements: Annotated[
         bool, typer.Option(help="Also enable what the module requires")
     ] = True,
@@ -128,7 +145,7 @@ def enable(
 
 
 @app.command()
-def disable(code: str, platform: PlatformOption = None, tenant: TenantOption = None) -> None:
+def disable(code: str, platform: PlatformRef = None, tenant: TenantRef = None) -> None:
     """Disable a module; refused while an enabled module requires it."""
     _change(code, False, platform, tenant)
 

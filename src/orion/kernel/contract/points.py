@@ -105,6 +105,15 @@ class TenantDirectory(Protocol):
         """The tenant's display name (the console shows it)."""
         ...
 
+    def lookup(self, session: Session, reference: str) -> list[TenantContext]:
+        """The tenants a person means by `reference`: its full id or its slug (one slug may
+        name a tenant on each of several platforms). The CLI takes either."""
+        ...
+
+    def platform_lookup(self, session: Session, reference: str) -> uuid.UUID | None:
+        """The platform whose full id or code is `reference`."""
+        ...
+
 
 class Authenticator(Protocol):
     """Turn a request (its bearer token or console cookie) into a principal."""

@@ -53,6 +53,12 @@ class SinglePlatformDirectory:
     def name_of(self, session: Session, tenant_id: uuid.UUID) -> str | None:
         return None
 
+    def lookup(self, session: Session, reference: str) -> list[TenantContext]:
+        return []
+
+    def platform_lookup(self, session: Session, reference: str) -> uuid.UUID | None:
+        return DEFAULT_PLATFORM_ID if reference == str(DEFAULT_PLATFORM_ID) else None
+
 
 class ModuleActivationRefused(Conflict):
     code = "module_activation_refused"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from orion.kernel.data.tenancy import TenantContext
     from orion.kernel.runtime import Runtime
     from orion.settings import OrionSettings
 
@@ -61,3 +65,44 @@ def orion_errors() -> Iterator[None]:
         fail(exc.message)
     except RegistryError as exc:
         fail(str(exc))
+
+
+# -- tenants and platforms as people name them: a slug (or code) or the full id --------------
+
+TenantRef = Annotated[
+    str | None,
+    typer.Option("--tenant", metavar="SLUG|ID", help="The tenant: its slug or its full id"),
+]
+PlatformRef = Annotated[
+    str | None,
+    typer.Option(
+        "--platform",
+        metavar="CODE|ID",
+        help="The platform: its code or its full id  [default: the default platform]",
+    ),
+]
+
+
+def platform_id_of(rt: Runtime, session: Session, reference: str | None) -> uuid.UUID:
+    """The platform named by code or id (the default platform for None); fails naming it."""
+    if reference is None:
+        return rt.directory.default_platform_id(session)
+    found = rt.directory.platform_lookup(session, reference)
+    if found is None:
+        fail(f"no platform has the code or id {reference!r} (see `orion tenants platforms`)")
+    return found  # type: ignore[return-value]
+
+
+def tenant_of(
+    rt: Runtime, session: Session, reference: str, *, platform: str | None = None
+) -> TenantContext:
+    """The tenant named by slug or id; a slug on several platforms needs `--platform`."""
+    matches = rt.directory.lookup(session, reference)
+    if platform is not None:
+        platform_id = platform_id_of(rt, session, platform)
+        matches = [t for t in matches if t.platform_id == platform_id]
+    if not matches:
+        fail(f"no tenant has the slug or id {reference!r} (see `orion tenants list`)")
+    if len(matches) > 1:
+        fail(f"tenants on {len(matches)} platforms have the slug {reference!r}; add --platform")
+    return matches[0]

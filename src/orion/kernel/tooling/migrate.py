@@ -39,8 +39,31 @@ def alembic_config(runtime: Runtime, *, stdout: Any = None) -> Config:
     return config
 
 
-def upgrade(runtime: Runtime, target: str = "heads") -> None:
-    command.upgrade(alembic_config(runtime), target)
+def upgrade(runtime: Runtime, target: str = "heads") -> list[str]:
+    """Apply migrations up to `target`; the revisions applied, oldest first ("branch: doc")."""
+    config = alembic_config(runtime)
+    before = _applied(runtime)
+    command.upgrade(config, target)
+    after = _applied(runtime)
+    script = ScriptDirectory.from_config(config)
+    ordered = [r for r in reversed(list(script.walk_revisions())) if r.revision in after - before]
+    return [f"{_branch_of(script, r)}: {(r.doc or r.revision).splitlines()[0]}" for r in ordered]
+
+
+def _applied(runtime: Runtime) -> set[str]:
+    """Every revision the database is at or past (the heads and their ancestors)."""
+    config = alembic_config(runtime)
+    script = ScriptDirectory.from_config(config)
+    with runtime.database.engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return {r.revision for r in script.iterate_revisions(heads, "base")} if heads else set()
+
+
+def _branch_of(script: ScriptDirectory, revision: Any) -> str:
+    while revision is not None and not revision.branch_labels:
+        parent = revision.down_revision
+        revision = script.get_revision(parent) if isinstance(parent, str) else None
+    return next(iter(revision.branch_labels)) if revision is not None else "?"
 
 
 def downgrade(runtime: Runtime, module: str, target: str | None = None) -> None:

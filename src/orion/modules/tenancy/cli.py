@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import quote
 
 import typer
 
@@ -16,7 +17,12 @@ def tenants() -> None:
 
 
 PlatformOption = Annotated[
-    str | None, typer.Option("--platform", help="Platform code (the default platform if omitted)")
+    str | None,
+    typer.Option(
+        "--platform",
+        metavar="CODE|ID",
+        help="The platform: its code or its full id  [default: the default platform]",
+    ),
 ]
 
 
@@ -30,26 +36,28 @@ def list_tenants(
     from rich.table import Table
 
     from orion.kernel.data.paging import Page
-    from orion.kernel.tooling.cli import console, orion_errors, runtime
+    from orion.kernel.tooling.cli import console, orion_errors, platform_id_of, runtime
     from orion.modules.tenancy import services
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
-        platform_id = _platform_id(session, platform) if platform else None
+        platform_id = platform_id_of(rt, session, platform) if platform else None
         rows, count = services.list_tenants(session, platform_id=platform_id, page=Page(limit=500))
         overviews = services.tenant_overviews(session, rows)
     if as_json:
         payload = {"data": [t.model_dump(mode="json") for t in overviews], "count": count}
         typer.echo(json.dumps(payload))
         return
-    table = Table("id", "name", "slug", "active", "members", "modules")
+    table = Table("name", "slug", "active", "members", "modules")
+    # Whole ids, never cut: they are pasted back into other commands.
+    table.add_column("id", no_wrap=True, min_width=36)
     for tenant in overviews:
         table.add_row(
-            str(tenant.id),
             tenant.name,
             tenant.slug,
             "yes" if tenant.is_active else "no",
             str(len(tenant.members)),
             ", ".join(tenant.modules),
+            str(tenant.id),
         )
     console.print(table)
     console.print(f"{count} tenant(s)")
@@ -64,12 +72,21 @@ def create_tenant(
         str | None,
         typer.Option("--invite", help="Invite this email as the tenant's first tenant_admin"),
     ] = None,
+    allow_duplicate_name: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate-name",
+            help="Create it even when a tenant of the platform has this name (its slug gets a "
+            "number)",
+        ),
+    ] = False,
 ) -> None:
-    """Create a tenant, and invite its first admin."""
+    """Create a tenant, and invite its first admin (the accept link is printed)."""
     from pydantic import ValidationError
 
     from orion.kernel.runtime.worker import create_celery
-    from orion.kernel.tooling.cli import console, fail, orion_errors, runtime
+    from orion.kernel.tooling.cli import console, fail, orion_errors, platform_id_of, runtime
+    from orion.kernel.web.messages import describe
     from orion.modules.tenancy import services
     from orion.modules.tenancy.schemas import TenantCreate, TenantInvitationCreate
 
@@ -79,30 +96,28 @@ def create_tenant(
             TenantInvitationCreate(email=admin_email, role="tenant_admin") if admin_email else None
         )
     except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(" ".join(describe(e) for e in exc.errors()))
         return
     with runtime() as rt, orion_errors():
         # The invitation mail goes through the outbox: sent to the broker now, or (with the
         # embedded worker) picked up by the running server's outbox sweep.
         create_celery(runtime=rt)
         with rt.database.unit_of_work() as session:
-            platform_id = (
-                _platform_id(session, platform)
-                if platform
-                else rt.directory.default_platform_id(session)
-            )
+            platform_id = platform_id_of(rt, session, platform)
+            twin = services.find_tenant_named(session, platform_id, name)
+            if twin is not None and not allow_duplicate_name and slug is None:
+                fail(
+                    f"a tenant named {twin.name!r} exists on this platform (slug {twin.slug}, "
+                    f"id {twin.id}); add --allow-duplicate-name to create another"
+                )
             tenant = services.create_tenant(session, platform_id, data=data)
             token = None
             if invite is not None:
                 context = services.tenant_context(session, tenant.id)
                 _, token = services.create_invitation(session, context, data=invite)
             tenant_id, tenant_slug = tenant.id, tenant.slug
-    console.print(f"[green]tenant {name} created[/green]: id {tenant_id}, slug {tenant_slug}")
+    console.print(f"[green]tenant {name} created[/green]: slug {tenant_slug}, id {tenant_id}")
     if token:
-        console.print(f"invitation for {admin_email}; accept token (shown once): {token}")
-
-
-def _platform_id(session, code: str):  # type: ignore[no-untyped-def]
-    from orion.modules.tenancy import services
-
-    return services.platform_by_code(session, code).id
+        base_url = rt.settings.base_url.rstrip("/")
+        link = f"{base_url}/console/invitations/accept?token={quote(token, safe='')}"
+        console.print(f"invitation for {admin_email} (the link is shown once): {link}")

@@ -38,6 +38,14 @@ class PlatformRepository(RepositoryBase[Platform]):
     model = Platform
     not_found = PlatformNotFound
 
+    def id_by_reference(self, reference: str) -> uuid.UUID | None:
+        """The id of the platform whose full id or code is `reference`."""
+        condition = Platform.code == reference
+        as_id = _as_uuid(reference)
+        if as_id is not None:
+            condition = or_(condition, Platform.id == as_id)
+        return self.session.scalar(select(Platform.id).where(condition).limit(1))
+
     def by_code(self, code: str) -> Platform | None:
         return self.first(self.select().where(Platform.code == code))
 
@@ -53,6 +61,21 @@ class TenantRepository(RepositoryBase[Tenant]):
         """Serialise changes that check a tenant-wide rule (the last admin, pending
         invitations, the plan's store limit)."""
         self.session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+
+    def by_reference(self, reference: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(id, platform id) of the tenants whose full id or slug is `reference`."""
+        condition = Tenant.slug == reference
+        as_id = _as_uuid(reference)
+        if as_id is not None:
+            condition = or_(condition, Tenant.id == as_id)
+        query = select(Tenant.id, Tenant.platform_id).where(condition).order_by(Tenant.created_at)
+        return [(row.id, row.platform_id) for row in self.session.execute(query)]
+
+    def by_name(self, platform_id: uuid.UUID, name: str) -> Tenant | None:
+        query = self.select().where(
+            Tenant.platform_id == platform_id, func.lower(Tenant.name) == name.strip().lower()
+        )
+        return self.first(query.order_by(Tenant.created_at))
 
     def by_slug(self, platform_id: uuid.UUID, slug: str) -> Tenant | None:
         return self.first(
@@ -282,3 +305,10 @@ class InvitationRepository(_StoreLimitedRepository[Invitation]):
             return self.session.scalar(
                 select(Invitation).where(Invitation.token_hash == token_hash).with_for_update()
             )
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None

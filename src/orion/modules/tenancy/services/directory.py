@@ -16,6 +16,7 @@ from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 from orion.modules.tenancy.models import Store
 from orion.modules.tenancy.repository import (
     MembershipRepository,
+    PlatformRepository,
     StoreRepository,
     TenantRepository,
 )
@@ -40,6 +41,13 @@ class TenantDirectory:
 
     def name_of(self, session: Session, tenant_id: uuid.UUID) -> str | None:
         return TenantRepository(session).name_of(tenant_id)
+
+    def lookup(self, session: Session, reference: str) -> list[TenantContext]:
+        rows = TenantRepository(session).by_reference(reference)
+        return [TenantContext(tenant_id, platform) for tenant_id, platform in rows]
+
+    def platform_lookup(self, session: Session, reference: str) -> uuid.UUID | None:
+        return PlatformRepository(session).id_by_reference(reference)
 
 
 class MembershipResolver:

@@ -42,7 +42,7 @@ from orion.modules.tenancy.services.platforms import get_platform
 
 
 def slugify(name: str) -> str:
-    """"Café Ünïcode & Co" -> "cafe-unicode-co": letters transliterated, not dropped."""
+    """ "Café Ünïcode & Co" -> "cafe-unicode-co": letters transliterated, not dropped."""
     from slugify import slugify as transliterated
 
     slug = transliterated(name, max_length=90, word_boundary=False, save_order=True)
@@ -89,6 +89,11 @@ def tenant_context(session: Session, tenant_id: uuid.UUID) -> TenantContext:
 
 def find_tenant(session: Session, platform_id: uuid.UUID, slug: str) -> Tenant | None:
     return TenantRepository(session).by_slug(platform_id, slug)
+
+
+def find_tenant_named(session: Session, platform_id: uuid.UUID, name: str) -> Tenant | None:
+    """A tenant of the platform with this name, whatever its letter case."""
+    return TenantRepository(session).by_name(platform_id, name)
 
 
 def with_balance(session: Session, tenant: Tenant) -> TenantWithBalancePublic:
