@@ -36,6 +36,7 @@ from orion.kernel.data.paging import MAX_OFFSET, Keyset, Page
 from orion.kernel.data.tenancy import TenantContext, all_tenants, set_tenant
 from orion.kernel.errors import (
     ModuleNotEnabled,
+    NotFound,
     PermissionDenied,
     StoreNotFound,
     Unauthenticated,
@@ -270,6 +271,14 @@ async def require_platform_admin(principal: OptionalPrincipal) -> Principal:
         raise Unauthenticated()
     if not principal.is_superadmin:
         raise PermissionDenied("platform operators only")
+    return principal
+
+
+async def require_superadmin_unseen(principal: OptionalPrincipal) -> Principal:
+    """Internal modules' routes exist only for platform operators: anyone else, signed in
+    or not, gets the 404 an unknown path gets (their existence does not leak)."""
+    if principal is None or not principal.is_superadmin:
+        raise NotFound("no such page")
     return principal
 
 

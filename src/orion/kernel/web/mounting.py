@@ -32,7 +32,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from orion.kernel.contract.modules import ModuleDefinition
+from orion.kernel.contract.modules import ModuleDefinition, Tier
 from orion.kernel.contract.points import OPENAI_PROBLEM_RENDERER
 from orion.kernel.runtime import Runtime
 from orion.kernel.web.console import console_gate, operator_gate
@@ -41,6 +41,7 @@ from orion.kernel.web.dependencies import (
     require_module,
     require_platform_admin,
     require_principal,
+    require_superadmin_unseen,
     target_tenant,
 )
 from orion.kernel.web.docs import declare_security
@@ -49,8 +50,12 @@ from orion.kernel.web.problems import add_problem_renderer
 OPERATOR_TENANT_PREFIX = "/api/v1/admin/{code}/tenants/{{tenant_id}}"
 
 
-def mounts_of(code: str, audience: str) -> list[tuple[str, list[Any]]]:
-    """(prefix, guards) for each place a module's router of `audience` is mounted."""
+def mounts_of(code: str, audience: str, *, internal: bool = False) -> list[tuple[str, list[Any]]]:
+    """(prefix, guards) for each place a module's router of `audience` is mounted. An
+    internal module's operator routes and pages answer 404 to everyone but operators."""
+    if internal and audience in ("admin", "console_admin"):
+        prefix = f"/api/v1/admin/{code}" if audience == "admin" else f"/console/platform/{code}"
+        return [(prefix, [Depends(require_superadmin_unseen)])]
     if audience == "api":
         return [
             (f"/api/v1/{code}", [Depends(require_module(code))]),
@@ -118,7 +123,8 @@ def include_module(app: FastAPI, runtime: Runtime, definition: ModuleDefinition)
     code = definition.code
     for audience, path in definition.routers.items():
         router: APIRouter = runtime.registry.resolve(path)
-        for prefix, guards in mounts_of(code, audience):
+        internal = definition.tier is Tier.INTERNAL
+        for prefix, guards in mounts_of(code, audience, internal=internal):
             app.include_router(
                 router,
                 prefix=prefix,
