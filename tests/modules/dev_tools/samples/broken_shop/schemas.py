@@ -1,0 +1,1 @@
+"""The DTOs (a placeholder)."""

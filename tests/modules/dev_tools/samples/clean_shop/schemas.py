@@ -1,0 +1,7 @@
+"""The DTOs."""
+
+from pydantic import BaseModel
+
+
+class OrderCreate(BaseModel):
+    total: int
