@@ -1,0 +1,13 @@
+"""What inventory's routes need, as Annotated dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from orion.kernel.contract.principal import Principal
+from orion.kernel.web.dependencies import require_permission
+
+CanRead = Annotated[Principal, Depends(require_permission("inventory.read"))]
+CanManage = Annotated[Principal, Depends(require_permission("inventory.manage"))]
