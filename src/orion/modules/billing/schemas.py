@@ -12,7 +12,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from orion.kernel.data.paging import Listing
 
@@ -24,10 +34,42 @@ Currency = Annotated[
 ]
 PlanCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="In the minor unit (cents)")]
-# Well-known limits; a plan may name others, which modules check by the same name.
+# The limits a plan may set, each checked by the module that owns what it counts: stores
+# (tenancy), products (catalog), orders_per_month (orders, counted here each month).
 STORES = "stores"
 PRODUCTS = "products"
 ORDERS_PER_MONTH = "orders_per_month"
+KNOWN_LIMITS = (STORES, PRODUCTS, ORDERS_PER_MONTH)
+
+
+def _known_limits(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """A limit nobody checks would promise what no module keeps: refused, at `limits.<name>`
+    (so a form marks that limit), listing the limits there are."""
+    if isinstance(value, dict):
+        unknown = [name for name in value if name not in KNOWN_LIMITS]
+        if unknown:
+            raise ValidationError.from_exception_data(
+                "limits",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "unknown_limit",
+                            "not a limit; the limits are {known}",
+                            {"name": str(name), "known": ", ".join(KNOWN_LIMITS)},
+                        ),
+                        loc=(str(name),),
+                        input=value[name],
+                    )
+                    for name in unknown
+                ],
+            )
+    return handler(value)
+
+
+Limits = Annotated[
+    dict[LimitName, Annotated[int, Field(ge=0, le=10**9)]],
+    WrapValidator(_known_limits),
+]
 
 
 class Interval(StrEnum):
@@ -63,10 +105,11 @@ class SubscriptionPlanBase(BaseModel):
     features: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=100
     )
-    limits: dict[LimitName, Annotated[int, Field(ge=0, le=10**9)]] = Field(
+    limits: Limits = Field(
         default_factory=dict,
-        description="Most a tenant may have of each (stores, products, orders_per_month); "
-        "a limit not named is unlimited",
+        description="Most a tenant may have of each (stores, products, orders_per_month; "
+        "another name is refused); a limit not named is unlimited",
+        json_schema_extra={"propertyNames": {"enum": list(KNOWN_LIMITS)}},
     )
     included_credits: Amount = Field(default=0, description="Credits granted each period")
     stripe_price_id: str | None = Field(default=None, max_length=255)
@@ -94,7 +137,7 @@ class SubscriptionPlanUpdate(BaseModel):
     features: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None = Field(
         default=None, max_length=100
     )
-    limits: dict[LimitName, Annotated[int, Field(ge=0, le=10**9)]] | None = None
+    limits: Limits | None = None
     included_credits: Amount | None = None
     stripe_price_id: str | None = Field(default=None, max_length=255)
     is_active: bool | None = None

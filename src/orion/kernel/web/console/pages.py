@@ -62,6 +62,12 @@ def task_runs(
     by_state = dict(
         session.execute(select(TaskRun.state, func.count()).group_by(TaskRun.state)).all()
     )
+    # People read the tenant's name; its whole id stays at hand (title, copyable code).
+    directory = page.runtime.directory
+    tenant_names = {
+        tenant_id: directory.name_of(session, tenant_id)
+        for tenant_id in {run.tenant_id for run in rows if run.tenant_id is not None}
+    }
     return page.render(
         "console/tasks.html",
         runs=rows,
@@ -71,6 +77,7 @@ def task_runs(
         state=state,
         states=TASK_STATES,
         by_state=by_state,
+        tenant_names=tenant_names,
     )
 
 

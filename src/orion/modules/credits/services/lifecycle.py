@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.modules.credits.models import CreditAccount, CreditHold, CreditTransaction
-from orion.modules.credits.services.movements import add, deduct
+from orion.modules.credits.services.movements import add
 from orion.modules.tenancy import services as tenancy
 from orion.modules.tenancy.events import TenantDeleted
 
 
 def seed_demo(session: Session, runtime: Any) -> None:
-    """`orion demo`: the demo tenants get welcome credits and a first charge (once: the
-    idempotency keys make a second run a no-op)."""
+    """`orion demo`: the demo tenants get welcome credits (once: the idempotency key makes
+    a second run a no-op). What they spend is the AI gateway's demo calls (ai_proxy's
+    demo, which runs after this one), so their history and their AI usage agree."""
     with all_tenants(session):
         tenants = tenancy.demo_tenants(session)
     for tenant in tenants:
@@ -30,14 +31,6 @@ def _seed_tenant(session: Session, tenant: TenantContext) -> None:
         amount=10_000,
         reason="welcome credits",
         idempotency_key="demo:welcome",
-    )
-    deduct(
-        session,
-        tenant,
-        amount=1_250,
-        reason="first AI usage",
-        reference="demo",
-        idempotency_key="demo:first-charge",
     )
 
 
