@@ -33,7 +33,22 @@ TESTKIT = ["orion_testkit.testdir", "orion_testkit.widgets", "orion_testkit.gadg
 # The kit's deployment signs in through its header authenticator (tests/helpers.py).
 TESTKIT_PROVIDERS = {"tenant_directory": "testdir", "authenticator": "testdir"}
 PG_URL = os.environ.get("ORION_TEST_DATABASE_URL")
-BROKER_URL = os.environ.get("ORION_TEST_BROKER_URL")
+
+
+def _broker_of_this_process(url: str | None) -> str | None:
+    """Each pytest-xdist process gets a Redis database of its own (the given one for `gw0`,
+    the one below it for `gw1`, ...): a worker of one process must never take the tasks
+    another process sent for its own database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    base, _, number = url.rstrip("/").rpartition("/")
+    if not number.isdigit():
+        return url
+    return f"{base}/{int(number) - int(worker[2:])}"
+
+
+BROKER_URL = _broker_of_this_process(os.environ.get("ORION_TEST_BROKER_URL"))
 
 
 def fresh_database_url(tmp_dir: Path, name: str) -> str:

@@ -23,23 +23,23 @@ def test_an_operator_switches_a_module_and_the_tenant_menu_follows(new_page):
     sign_in(operator, "operator@orion.test")
     shot(operator, "operator-tenants")
     sign_in(admin, "admin@acme.test")
-    assert "Email" in menu_labels(admin)
+    assert "Stock" in menu_labels(admin)
 
     operator.click("#menu >> text=Tenants")
     operator.click("#tenants >> text=Acme Coffee")
-    operator.click("#module-email button")
-    operator.wait_for_selector("text=email disabled for Acme Coffee.")
+    operator.click("#module-inventory button")
+    operator.wait_for_selector("text=inventory disabled for Acme Coffee.")
     shot(operator, "operator-tenant-modules")
     admin.reload()
-    assert "Email" not in menu_labels(admin)
-    assert admin.goto("/console/email/").status == 404
+    assert "Stock" not in menu_labels(admin)
+    assert admin.goto("/console/inventory/").status == 404
 
-    operator.click("#module-email button")
-    operator.wait_for_selector("text=email enabled for Acme Coffee.")
+    operator.click("#module-inventory button")
+    operator.wait_for_selector("text=inventory enabled for Acme Coffee.")
     admin.goto("/console/")
-    assert "Email" in menu_labels(admin)
-    admin.click("#menu >> text=Email")
-    shot(admin, "tenant-email")
+    assert "Stock" in menu_labels(admin)
+    admin.click("#menu >> text=Stock")
+    shot(admin, "tenant-stock")
 
     operator.click("#menu >> text=AI models")
     operator.wait_for_selector("#catalogue >> text=gpt-4o-mini")

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from orion.kernel.contract.modules import Tier
+
 PUBLIC = {
     # (method, path) reachable without credentials, on purpose.
     ("GET", "/health"),
@@ -112,6 +114,9 @@ def check_routes(
     components = openapi.get("components", {}).get("schemas", {})
     counts = {"routes": 0, "unauthenticated": 0, "admin_forbidden": 0, "cross_tenant": 0}
     uncovered = []
+    # Internal modules' operator routes answer 404 to everyone but operators (unseen).
+    registry = client.app.state.runtime.registry
+    unseen = tuple(f"{ADMIN_PREFIX}{d.code}/" for d in registry.ordered if d.tier is Tier.INTERNAL)
     for method, path, operation in operations(openapi):
         counts["routes"] += 1
         if (method, path) in PUBLIC or path.startswith(PUBLIC_PREFIX):
@@ -125,11 +130,15 @@ def check_routes(
         url = path.format(**values)
         body = request_body(operation, components)
         anonymous = client.request(method, url, **body)
-        assert anonymous.status_code == 401, f"{method} {path} answered {anonymous.status_code}"
+        hidden = path.startswith(unseen)
+        expected = (404, 404) if hidden else (401, 403)
+        assert anonymous.status_code == expected[0], (
+            f"{method} {path} answered {anonymous.status_code}"
+        )
         counts["unauthenticated"] += 1
         if path.startswith(ADMIN_PREFIX):
             member = client.request(method, url, headers=world.user_headers, **body)
-            assert member.status_code == 403, f"{method} {path} let a member in"
+            assert member.status_code == expected[1], f"{method} {path} let a member in"
             counts["admin_forbidden"] += 1
             continue
         response = client.request(method, url, headers=world.b_headers, **body)
@@ -360,6 +369,120 @@ def _model_name(world: World) -> str:
     return _catalogue_model(world).name
 
 
+# -- commerce: tenant A's products, stock and orders in its store ----------------------------
+
+
+def _a_store(world: World) -> str:
+    return world.a_ids.setdefault("store_id", FACTORIES["store_id"](world))
+
+
+def _as_a(world: World, path: str, body: dict[str, Any] | None = None) -> Any:
+    return world.client.post(path, json=body or {}, headers=world.a_headers)  # type: ignore[attr-defined]
+
+
+def _active_product(world: World) -> tuple[str, str]:
+    """(id, SKU) of a new active product of tenant A's store."""
+    sku = f"ISO-{uuid.uuid4().hex[:8].upper()}"
+    created = _as_a(
+        world,
+        f"/api/v1/catalog/stores/{_a_store(world)}/items",
+        {"sku": sku, "titles": {"en": "Isolation item"}, "price": 1250, "status": "active"},
+    )
+    return _created_id(created), sku
+
+
+@factory("item_id")
+def _item(world: World) -> str:
+    return _active_product(world)[0]
+
+
+@factory("variant_id")
+def _variant(world: World) -> str:
+    item = world.a_ids.setdefault("item_id", _item(world))
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/catalog/stores/{_a_store(world)}/items/{item}/variants",
+            {"sku": f"ISO-V-{uuid.uuid4().hex[:8].upper()}", "options": {"size": "M"}},
+        )
+    )
+
+
+@factory("category_id")
+def _category(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/catalog/stores/{_a_store(world)}/categories",
+            {"names": {"en": f"Isolation {uuid.uuid4().hex[:6]}"}},
+        )
+    )
+
+
+@factory("location_id")
+def _location(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/inventory/stores/{_a_store(world)}/locations",
+            {"code": f"iso{uuid.uuid4().hex[:6]}", "name": "Isolation shelf"},
+        )
+    )
+
+
+@factory("level_id")
+def _level(world: World) -> str:
+    store = _a_store(world)
+    product, _ = _active_product(world)
+    location = world.a_ids.setdefault("location_id", _location(world))
+    received = _as_a(
+        world,
+        f"/api/v1/inventory/stores/{store}/receipts",
+        {"location_id": location, "product_id": product, "quantity": 5},
+    )
+    assert received.status_code == 201, received.text
+    levels = world.client.get(  # type: ignore[attr-defined]
+        f"/api/v1/inventory/stores/{store}/levels",
+        params={"product_id": product},
+        headers=world.a_headers,
+    ).json()
+    return str(levels["data"][0]["id"])
+
+
+def _placed_order(world: World) -> str:
+    _, sku = _active_product(world)
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/orders/stores/{_a_store(world)}/orders",
+            {"items": [{"sku": sku, "quantity": 1}], "customer_email": "iso@example.com"},
+        )
+    )
+
+
+@factory("order_id")
+def _order(world: World) -> str:
+    return _placed_order(world)
+
+
+@factory("invoice_id")
+def _invoice(world: World) -> str:
+    order = _placed_order(world)
+    orders = f"/api/v1/orders/stores/{_a_store(world)}/orders/{order}"
+    assert _as_a(world, f"{orders}/confirm").status_code == 200
+    return _created_id(_as_a(world, f"{orders}/invoice"))
+
+
+@factory("credit_note_id")
+def _credit_note(world: World) -> str:
+    order = _placed_order(world)
+    orders = f"/api/v1/orders/stores/{_a_store(world)}/orders/{order}"
+    assert _as_a(world, f"{orders}/payments").status_code == 200
+    refunded = _as_a(world, f"{orders}/refunds", {"amount": 100})
+    assert refunded.status_code == 201, refunded.text
+    return str(refunded.json()["credit_note"]["id"])
+
+
 # Platform-admin routes only need some real id: they are checked for 401 and 403.
 FACTORIES.update(
     tenant_id=lambda world: world.a_ids["tenant_id"],
@@ -367,6 +490,10 @@ FACTORIES.update(
     user_id=lambda world: world.a_ids["user_id"],
     code=lambda world: "email",
     key=lambda world: "isolation.key",
+    # dev_tools' (internal) operator routes answer 404 to everyone else whatever the id.
+    scan_id=lambda world: str(uuid.uuid4()),
+    run_id=lambda world: str(uuid.uuid4()),
+    collection_id=lambda world: str(uuid.uuid4()),
 )
 
 

@@ -46,6 +46,9 @@ definition = ModuleDefinition(
             section="platform", label="AI models", path="/console/platform/ai_proxy/", order=45
         ),
     ),
-    on_install="orion.modules.ai_proxy.service:seed_demo",
-    provides={"openai_problem_renderer": "orion.modules.ai_proxy.routes:openai_problem"},
+    on_install="orion.modules.ai_proxy.demo:seed_demo",
+    provides={
+        "openai_problem_renderer": "orion.modules.ai_proxy.routes:openai_problem",
+        "dashboard_cards": "orion.modules.ai_proxy.dashboard:dashboard_cards",
+    },
 )

@@ -23,6 +23,7 @@ from orion.modules.ai_proxy.service import (
     close_call,
     limits_for,
     open_call,
+    seed_demo_catalogue,
 )
 from orion.modules.tenancy import services as tenancy
 
@@ -125,3 +126,10 @@ def _call(session: Session, tenant: TenantContext, model: AiModel, demo: DemoCal
             latency_ms=demo.latency_ms,
         ),
     )
+
+
+def seed_demo(session: Session, runtime: Runtime) -> None:
+    """`orion demo`: the catalogue, and the demo tenants' first calls, charged in credits as
+    any call is (after credits' demo gave them their welcome credits)."""
+    seed_demo_catalogue(session, runtime)
+    record_demo_calls(session, runtime)

@@ -505,16 +505,12 @@ DEMO_MODELS = (
 )
 
 
-def seed_demo(session: Session, runtime: Runtime) -> None:
-    """`orion demo`: a catalogue on the default platform (calls need a provider key: the
-    tenant's own, or one the platform shares), and the demo tenants' first calls, charged
-    in credits as any call is (after credits' demo gave them their welcome credits)."""
-    from orion.modules.ai_proxy.demo import record_demo_calls  # it builds on this module
-
+def seed_demo_catalogue(session: Session, runtime: Runtime) -> None:
+    """`orion demo`'s catalogue on the default platform (calls need a provider key: the
+    tenant's own, or one the platform shares)."""
     platform_id = runtime.directory.default_platform_id(session)
     existing = AiModelRepository(session).names(platform_id)
     for data in DEMO_MODELS:
         if data.name not in existing:
             create_model(session, platform_id, data=data)
     session.flush()
-    record_demo_calls(session, runtime)
