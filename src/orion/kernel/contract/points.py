@@ -180,6 +180,58 @@ class StoreDirectory(Protocol):
     def stores(self, session: Session, tenant: TenantContext) -> list[StoreInfo]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardCard:
+    """One card of a tenant's home page: a figure with its title, and what it means.
+
+    `figure` is a count (the page writes it as the console writes numbers) or words already
+    formatted for people ("€12.00", "Pro", "3 of 5"); `detail` says more
+    ("spent in the last 30 days"); `link` is the console page to act on it; `tone` is one of
+    "neutral", "good", "warning", "danger"; `todo` lists the card under "To do" (something
+    the tenant should act on); `series` is a small chart: labelled points, oldest first
+    (`(("2024-05-01", 12), ...)`), drawn as bars, shown as a table without Chart.js.
+    """
+
+    title: str
+    figure: int | str
+    detail: str | None = None
+    link: str | None = None
+    tone: str = "neutral"
+    todo: bool = False
+    series: tuple[tuple[str, float], ...] | None = None
+
+
+class DashboardCards(Protocol):
+    """The cards a module adds to a tenant's home page (asked only when it is on for the
+    tenant); an empty list when it has nothing to say."""
+
+    def __call__(self, session: Session, tenant: TenantContext) -> list[DashboardCard]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MailRoute:
+    """How mail to a tenant's people (platform mail: no tenant) leaves now.
+
+    `sends`: a message queued now is handed to an SMTP server (`server` names it); else
+    `reason` says why not, in words ("no SMTP server is configured"). `outbox`: the console
+    path where platform operators read the messages recorded, with their links when no
+    server took them (None: not recorded, or not readable there). `settings`: the console
+    page where the tenant sets up a server of its own (None: none to offer).
+    """
+
+    sends: bool
+    reason: str | None = None
+    server: str | None = None
+    outbox: str | None = None
+    settings: str | None = None
+
+
+class MailDelivery(Protocol):
+    """Whether mail for a tenant (None: platform mail) would be sent, and how."""
+
+    def __call__(self, session: Session, tenant: TenantContext | None) -> MailRoute: ...
+
+
 class ProblemRenderer(Protocol):
     """Answer an error under a path prefix in a shape of its own (OpenAI's, under /v1)."""
 
@@ -230,6 +282,18 @@ STORE_DIRECTORY = ExtensionPoint(
     many=False,
     description="a tenant's stores (kernel: CurrentStore for the modules owning data per store)",
 )
+DASHBOARD_CARDS = ExtensionPoint(
+    "dashboard_cards",
+    DashboardCards,
+    many=True,
+    description="cards of a tenant's home page: figures, small charts, to-dos (tenancy)",
+)
+MAIL_DELIVERY = ExtensionPoint(
+    "mail_delivery",
+    MailDelivery,
+    many=False,
+    description="whether a tenant's mail would be sent, or why not (tenancy, auth pages)",
+)
 OPENAI_PROBLEM_RENDERER = ExtensionPoint(
     "openai_problem_renderer",
     ProblemRenderer,
@@ -248,5 +312,7 @@ POINTS: dict[str, ExtensionPoint[Any]] = {
         USAGE_LIMITS,
         STORE_DIRECTORY,
         OPENAI_PROBLEM_RENDERER,
+        DASHBOARD_CARDS,
+        MAIL_DELIVERY,
     )
 }

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
+from orion.kernel.contract.points import MAIL_DELIVERY, MailRoute
 from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
 from orion.kernel.web.console import ConsolePage, FormData, FormPage, PageContext, parse_form
@@ -24,6 +25,7 @@ from orion.kernel.web.dependencies import SessionDep
 from orion.modules.auth import services
 from orion.modules.auth.dependencies import ClientAddress
 from orion.modules.auth.schemas import AccessTokenCreate, NewPassword
+from orion.modules.auth.throttle import auth_settings
 
 public = APIRouter()  # /console/...: no sign-in needed
 pages = APIRouter()  # /console/auth/...: a signed-in tenant member
@@ -108,14 +110,17 @@ def password_reset_form(
     page: ConsolePage, token: Annotated[str | None, Query(max_length=512)] = None
 ) -> HTMLResponse:
     """Ask for a reset mail, or (with the mailed token) choose the new password."""
-    return page.render("auth/console/password_reset.html", token=token, errors={}, sent=False)
+    return page.render(
+        "auth/console/password_reset.html", token=token, errors={}, sent=False, email=""
+    )
 
 
 @public.post("/password-reset/request")
 def request_reset(page: ConsolePage, session: SessionDep, form: FormData) -> HTMLResponse:
     data, errors = parse_form(ResetRequest, form)
     if data is not None:
-        # The same answer whether the account exists or not.
+        # The same answer whether the account exists or not; what it says of the mail is
+        # the deployment's, never the account's.
         services.request_password_reset(session, data.email)
     return page.render(
         "auth/console/password_reset.html",
@@ -123,7 +128,16 @@ def request_reset(page: ConsolePage, session: SessionDep, form: FormData) -> HTM
         token=None,
         errors=errors,
         sent=data is not None,
+        email=data.email if data else form.get("email", ""),
+        route=_mail_route(page, session) if data else None,
+        minutes=auth_settings(page.runtime).password_reset_minutes,
     )
+
+
+def _mail_route(page: PageContext, session: Session) -> MailRoute | None:
+    """How platform mail (a reset link) leaves this deployment; None: no email module."""
+    route_of = page.runtime.registry.provider(MAIL_DELIVERY)
+    return route_of(session, None) if route_of is not None else None
 
 
 @public.post("/password-reset")
@@ -146,6 +160,7 @@ def reset_password(page: ConsolePage, session: SessionDep, form: FormData) -> Re
             token=form.get("token"),
             errors=errors,
             sent=False,
+            email="",
         )
     return page.redirect("/console/sign-in", message="Your password is changed; sign in.")
 

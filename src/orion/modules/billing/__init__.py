@@ -59,5 +59,8 @@ definition = ModuleDefinition(
     ),
     handlers={"tenancy.tenant_deleted": "orion.modules.billing.services:on_tenant_deleted"},
     on_install="orion.modules.billing.services:seed_demo",
-    provides={"usage_limits": "orion.modules.billing.services:usage_limits"},
+    provides={
+        "usage_limits": "orion.modules.billing.services:usage_limits",
+        "dashboard_cards": "orion.modules.billing.services.dashboard:dashboard_cards",
+    },
 )

@@ -52,7 +52,10 @@ definition = ModuleDefinition(
     tasks_path="orion.modules.credits.tasks",
     scheduled_tasks=(ScheduledTask("credits.release_expired_holds", cron="* * * * *"),),
     handlers={"tenancy.tenant_deleted": "orion.modules.credits.services:on_tenant_deleted"},
-    provides={"credit_balance": "orion.modules.credits.services:balance_of"},
+    provides={
+        "credit_balance": "orion.modules.credits.services:balance_of",
+        "dashboard_cards": "orion.modules.credits.services.dashboard:dashboard_cards",
+    },
     commands={"credits": "orion.modules.credits.cli:app"},
     on_install="orion.modules.credits.services:seed_demo",
 )

@@ -19,6 +19,7 @@ definition = ModuleDefinition(
         "api": "orion.modules.email.routes:api",
         "admin": "orion.modules.email.routes:admin",
         "console": "orion.modules.email.console:pages",
+        "console_admin": "orion.modules.email.console:admin_pages",
     },
     menu=(
         MenuItem(
@@ -27,6 +28,9 @@ definition = ModuleDefinition(
             path="/console/email/",
             permission="email.manage",
             order=50,
+        ),
+        MenuItem(
+            section="platform", label="Outbox", path="/console/platform/email/outbox", order=50
         ),
     ),
     permissions=(
@@ -48,5 +52,8 @@ definition = ModuleDefinition(
         "credits.balance_low": "orion.modules.email.services:on_credits_low",
         "credits.depleted": "orion.modules.email.services:on_credits_low",
     },
-    provides={"secret_rotation": "orion.modules.email.services:rotate_secrets"},
+    provides={
+        "secret_rotation": "orion.modules.email.services:rotate_secrets",
+        "mail_delivery": "orion.modules.email.services.local_outbox:mail_route",
+    },
 )

@@ -78,9 +78,16 @@ def _attempt(
     try:
         config = effective_config(session, message.tenant_id)
         if config is None:
-            raise DeliveryFailed(
+            # Outside production the message stays readable (sealed) in the operators'
+            # outbox, so a reset or an invitation can be followed without a mail server.
+            local = runtime_of(session).settings.environment != "production"
+            return _fail(
+                session,
+                message,
                 "no SMTP server is configured: the tenant has none, nor has the platform "
                 "(set one in the admin API or ORION_MODULES__EMAIL__SMTP_HOST)"
+                + ("; kept in the operators' outbox" if local else ""),
+                keep_body=local,
             )
         mime = smtp.build_mime(config, _outgoing(session, message, config))
     except (DeliveryFailed, SecretUnreadable) as exc:
@@ -144,10 +151,13 @@ def _outgoing(session: Session, message: EmailMessage, config: SmtpConfig) -> sm
     )
 
 
-def _fail(session: Session, message: EmailMessage, reason: str) -> Delivery:
+def _fail(
+    session: Session, message: EmailMessage, reason: str, *, keep_body: bool = False
+) -> Delivery:
     message.state = MessageState.FAILED.value
     message.last_error = reason[:4000]
-    _forget_body(message)
+    if not keep_body:
+        _forget_body(message)
     session.flush()
     log.warning("email_failed", message_id=str(message.id), reason=reason)
     publish(

@@ -9,6 +9,7 @@ directory, the operators' overviews and accepting an invitation (`repository`).
 """
 
 from orion.modules.tenancy.services.common import TENANT_ADMIN
+from orion.modules.tenancy.services.dashboard import Dashboard, dashboard
 from orion.modules.tenancy.services.demo import (
     DEMO_OPERATOR,
     DEMO_PASSWORD,
@@ -24,12 +25,14 @@ from orion.modules.tenancy.services.directory import (
     stores,
 )
 from orion.modules.tenancy.services.invitations import (
+    InvitationPreview,
     accept_invitation,
     create_invitation,
     get_invitation,
     invitation_created,
     invitations_listing,
     list_invitations,
+    preview_invitation,
     revoke_invitation,
 )
 from orion.modules.tenancy.services.members import (
@@ -89,6 +92,8 @@ __all__ = [
     "DEMO_PASSWORD",
     "DEMO_TENANTS",
     "TENANT_ADMIN",
+    "Dashboard",
+    "InvitationPreview",
     "MembershipResolver",
     "TenantDirectory",
     "accept_invitation",
@@ -99,6 +104,7 @@ __all__ = [
     "create_platform",
     "create_store",
     "create_tenant",
+    "dashboard",
     "delete_platform",
     "delete_store",
     "delete_tenant",
@@ -127,6 +133,7 @@ __all__ = [
     "my_tenants",
     "platform_by_code",
     "platforms_listing",
+    "preview_invitation",
     "remove_member",
     "revoke_invitation",
     "role_permissions",

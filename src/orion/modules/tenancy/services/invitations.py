@@ -4,7 +4,8 @@ token is kept; `tenancy.invitation_created` carries the token to the mail."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -233,4 +234,43 @@ def accept_invitation(session: Session, *, data: InvitationAccept) -> Invitation
         email=user.email,
         role=invitation.role,
         new_user=new_user,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationPreview:
+    """What the accept page tells the holder of a link before anything is changed.
+
+    `status`: pending, accepted, revoked, expired, suspended (the tenant is off) or unknown
+    (no invitation has this token; nothing else is then known)."""
+
+    status: str
+    email: str | None = None
+    tenant_name: str | None = None
+    role: str | None = None
+    invited_by: str | None = None  # the inviter's name or address, None when unknown
+    expires_at: datetime | None = None
+    has_account: bool = False  # the invited address has an account: join with its password
+
+
+def preview_invitation(session: Session, token: str) -> InvitationPreview:
+    """Who invited whom to which tenant with what role, and whether the link still works;
+    reads only (accepting is `accept_invitation`)."""
+    invitation = InvitationRepository(session).by_token_hash(hash_token(token))
+    if invitation is None:
+        return InvitationPreview(status="unknown")
+    record = TenantRepository(session).get(invitation.tenant_id)
+    inviter = auth.get_user(session, invitation.invited_by) if invitation.invited_by else None
+    status = invitation.status
+    if status == "pending" and not record.is_active:
+        status = "suspended"
+    user = auth.get_user_by_email(session, invitation.email)
+    return InvitationPreview(
+        status=status,
+        email=invitation.email,
+        tenant_name=record.name,
+        role=invitation.role,
+        invited_by=(getattr(inviter, "full_name", None) or getattr(inviter, "email", None)),
+        expires_at=invitation.expires_at,
+        has_account=user is not None,
     )
