@@ -131,9 +131,12 @@ def _change(
         console.print(f"{code} was already {verb} for {scope.label}")
 
 
+ModuleCode = Annotated[str, typer.Argument(help="The module's code (`orion modules list`)")]
+
+
 @app.command()
 def enable(
-    code: str,
+    code: ModuleCode,
     platform: PlatformRef = None,
     tenant: TenantRef = None,
     with_requirements: Annotated[
@@ -145,14 +148,16 @@ def enable(
 
 
 @app.command()
-def disable(code: str, platform: PlatformRef = None, tenant: TenantRef = None) -> None:
+def disable(code: ModuleCode, platform: PlatformRef = None, tenant: TenantRef = None) -> None:
     """Disable a module; refused while an enabled module requires it."""
     _change(code, False, platform, tenant)
 
 
 @app.command()
 def new(
-    code: str,
+    code: Annotated[
+        str, typer.Argument(help="The new module's code: lower_snake_case, e.g. loyalty")
+    ],
     directory: Annotated[
         Path | None, typer.Option(help="Where to create it (default: the built-in modules)")
     ] = None,

@@ -40,4 +40,5 @@ definition = ModuleDefinition(
         ),
     ),
     on_install="orion.modules.catalog.services:seed_demo",
+    provides={"dashboard_cards": "orion.modules.catalog.services.dashboard:dashboard_cards"},
 )

@@ -66,6 +66,10 @@ class ProductRepository(RepositoryBase[Product]):
             variants = variants.where(ProductVariant.id != variant_id)
         return bool(self.session.scalar(select(or_(exists(products), exists(variants)))))
 
+    def count_by_status(self) -> dict[str, int]:
+        query = select(Product.status, func.count()).group_by(Product.status)
+        return {status: count for status, count in self.session.execute(query)}
+
 
 class VariantRepository(RepositoryBase[ProductVariant]):
     model = ProductVariant

@@ -63,4 +63,5 @@ definition = ModuleDefinition(
     handlers={"orders.order_canceled": f"{SERVICES}:on_order_canceled"},
     commands={"inventory": "orion.modules.inventory.cli:app"},
     on_install=f"{SERVICES}:seed_demo",
+    provides={"dashboard_cards": "orion.modules.inventory.services.dashboard:dashboard_cards"},
 )

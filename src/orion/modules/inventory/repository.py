@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -183,6 +183,18 @@ class LevelRepository(RepositoryBase[StockLevel]):
             StockLevel.location_id == location_id, _is_item((product_id, variant_id))
         )
         return self.first(query.execution_options(populate_existing=True))
+
+    def stock_states(self) -> tuple[int, int, int]:
+        """(levels, out of stock, low but not out) over the tenant's levels."""
+        available = StockLevel.on_hand - StockLevel.reserved
+        low = (available > 0) & (available <= StockLevel.low_stock_threshold)
+        query = select(
+            func.count(),
+            func.coalesce(func.sum(case((available <= 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((low, 1), else_=0)), 0),
+        ).select_from(StockLevel)
+        levels, out, low_count = self.session.execute(query).one()
+        return int(levels), int(out), int(low_count)
 
 
 def _is_item(key: Key) -> Any:

@@ -42,4 +42,5 @@ definition = ModuleDefinition(
     ),
     handlers={"orders.order_placed": "orion.modules.orders.services:send_confirmation"},
     on_install="orion.modules.orders.services:seed_demo",
+    provides={"dashboard_cards": "orion.modules.orders.services.dashboard:dashboard_cards"},
 )

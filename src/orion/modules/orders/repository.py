@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from orion.kernel.data.db import insert_or_ignore
 from orion.kernel.data.repository import RepositoryBase
@@ -87,6 +88,21 @@ class OrderRepository(RepositoryBase[Order]):
                 )
             )
         return query
+
+    def daily_since(self, since: date, *, excluding: Collection[str] = ()) -> list[Any]:
+        """(day, currency, orders, grand total) per day and currency from `since` on."""
+        day = func.date(Order.placed_at)
+        start = datetime.combine(since, time.min, tzinfo=UTC)
+        query = (
+            select(day, Order.currency, func.count(), func.coalesce(func.sum(Order.grand_total), 0))
+            .where(Order.placed_at >= start, Order.state.not_in(excluding))
+            .group_by(day, Order.currency)
+        )
+        return [tuple(row) for row in self.session.execute(query)]
+
+    def count_by_state(self) -> dict[str, int]:
+        query = select(Order.state, func.count()).group_by(Order.state)
+        return {state: count for state, count in self.session.execute(query)}
 
 
 class OrderItemRepository(RepositoryBase[OrderItem]):
