@@ -63,14 +63,23 @@ def test_an_order_goes_through_its_steps_from_its_page(admin, shop):
     )
     admin.get(url)
     too_much = admin.post(
-        f"/console/orders/{order.id}/pay?store={shop.store_id}", {"amount": "99999"}
+        f"/console/orders/{order.id}/pay?store={shop.store_id}", {"amount": "999.99"}
     )
     assert too_much.status_code == 422
     assert "amount" in errors_in(too_much.text)
     admin.get(url)
+    cents = admin.post(
+        f"/console/orders/{order.id}/pay?store={shop.store_id}", {"amount": "29.805"}
+    )
+    assert cents.status_code == 422
+    assert errors_in(cents.text)["amount"] == (
+        "Amount received has at most 2 decimals in EUR: 29.805 has more."
+    )
+    assert 'value="29.805"' in cents.text  # what was typed stays
+    admin.get(url)
     assert (
         admin.post(
-            f"/console/orders/{order.id}/pay?store={shop.store_id}", {"amount": "2980"}
+            f"/console/orders/{order.id}/pay?store={shop.store_id}", {"amount": "29,80"}
         ).status_code
         == 303
     )
@@ -88,7 +97,7 @@ def test_an_order_goes_through_its_steps_from_its_page(admin, shop):
     assert (
         admin.post(
             f"/console/orders/{order.id}/refund?store={shop.store_id}",
-            {"amount": "500", "reason": "scratch"},
+            {"amount": "5.00", "reason": "scratch"},
         ).status_code
         == 303
     )

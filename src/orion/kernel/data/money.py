@@ -9,6 +9,8 @@ and how people in each language write an amount.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated
 
@@ -47,8 +49,6 @@ def apply_rate(amount: int, basis_points: int) -> int:
 
 def format_money(amount: int, currency: str, *, locale: str = "en") -> str:
     """`1250, "EUR", locale="fr"` -> "12,50 €": for people (pages, PDFs, emails)."""
-    from decimal import Decimal
-
     from babel.numbers import format_currency
 
     value = Decimal(amount).scaleb(-minor_digits(currency))
@@ -89,3 +89,43 @@ MinorUnits = Annotated[
 BasisPoints = Annotated[
     int, Field(ge=0, le=BASIS_POINTS, description="A rate in basis points: 1700 is 17 %")
 ]
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """An amount a person typed in `currency`'s units as minor units: "99", "99.00",
+    "99,00", "1,299.00" and "1 299,00" are 9900 for EUR. ValueError says why not (in words
+    that follow the field's name: "must be an amount such as 29.00, not 'ninety'")."""
+    digits = _digits_or_two(currency)
+    example = f"{29:.{digits}f}" if digits else "29"
+    cleaned = re.sub(r"[\s\u202f\u00a0']", "", text)
+    if "," in cleaned and "." in cleaned:  # the later one is the decimal point
+        thousands = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
+        cleaned = cleaned.replace(thousands, "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"must be an amount such as {example}, not {text!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"must be an amount of 0 or more, such as {example}")
+    scaled = amount.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        decimals = "no decimals" if digits == 0 else f"at most {digits} decimals"
+        raise ValueError(f"has {decimals} in {currency}: {text} has more")
+    if scaled > MAX_AMOUNT:
+        raise ValueError(f"must be at most {amount_text(MAX_AMOUNT, currency)}")
+    return int(scaled)
+
+
+def amount_text(amount: int, currency: str) -> str:
+    """9900 EUR -> "99.00": a stored amount as a form field shows it, in units."""
+    digits = _digits_or_two(currency)
+    return f"{Decimal(amount).scaleb(-digits):.{digits}f}"
+
+
+def _digits_or_two(currency: str) -> int:
+    try:
+        return minor_digits(currency)
+    except Exception:  # an unknown code: the schema refuses it, naming the currency field
+        return 2

@@ -8,14 +8,13 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.money import minor_digits
+from orion.kernel.data import money
 from orion.kernel.data.paging import Page
 from orion.kernel.errors import OrionError
 from orion.kernel.web.console import ConsolePage, FormData, FormErrors, FormPage, PageContext
@@ -241,39 +240,15 @@ def limits_text(limits: Mapping[str, Any]) -> str:
 
 
 def parse_amount(text: str, currency: str) -> tuple[int | None, str | None]:
-    """ "99", "99.00", "99,00" or "1,299.00" in `currency`'s units as minor units (9900);
-    else (None, why), "99.001" for euros among them (a euro has two decimals)."""
-    cleaned = re.sub(r"[\s\u202f']", "", text)
-    if "," in cleaned and "." in cleaned:  # the last one is the decimal point
-        thousands = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
-        cleaned = cleaned.replace(thousands, "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", ".")
+    """The price field: (minor units, None), or (None, why) in a sentence about it."""
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None, f"Price must be an amount such as 29.00, not {text!r}."
-    if not amount.is_finite() or amount < 0:
-        return None, "Price must be an amount of 0 or more, such as 29.00."
-    digits = _digits(currency)
-    scaled = amount.scaleb(digits)
-    if scaled != scaled.to_integral_value():
-        decimals = "no decimals" if digits == 0 else f"at most {digits} decimals"
-        return None, f"Price has {decimals} in {currency}: {text} has more."
-    return int(scaled), None
-
-
-def _digits(currency: str) -> int:
-    try:
-        return minor_digits(currency)
-    except Exception:  # an unknown code: the schema refuses it, naming the currency field
-        return 2
+        return money.parse_amount(text, currency), None
+    except ValueError as why:
+        return None, f"Price {why}."
 
 
 def amount_text(amount: int, currency: str) -> str:
-    """9900 EUR -> "99.00": what the price field shows of a stored amount."""
-    digits = _digits(currency)
-    return f"{Decimal(amount).scaleb(-digits):.{digits}f}"
+    return money.amount_text(amount, currency)
 
 
 def plan_values(plan: SubscriptionPlan) -> dict[str, Any]:

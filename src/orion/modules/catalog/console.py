@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.money import format_money, minor_digits
+from orion.kernel.data.money import amount_text, format_money, parse_amount
 from orion.kernel.data.paging import Page
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormPage, StoreChoice
 from orion.kernel.web.console.shell import PageContext, PostedForm
@@ -55,9 +55,7 @@ def _money(amount: int | None, currency: str) -> str:
 
 
 def _as_decimal(amount: int | None, currency: str) -> str:
-    if amount is None:
-        return ""
-    return str(Decimal(amount).scaleb(-minor_digits(currency)))
+    return "" if amount is None else amount_text(amount, currency)
 
 
 # -- the products table ------------------------------------------------------------------------
@@ -206,13 +204,12 @@ def _values(item: Any, currency: str) -> dict[str, Any]:
 
 
 def _minor(text: str, currency: str) -> int | str:
-    """ "12.50" or "12,50" as minor units; what was typed when it is not an amount."""
+    """ "12.50" or "12,50" as minor units; what was typed when it is not an amount (the
+    schema then names the price field)."""
     try:
-        amount = Decimal(text.replace(",", ".").strip())
-    except InvalidOperation:
+        return parse_amount(text, currency)
+    except ValueError:
         return text
-    scaled = amount.scaleb(minor_digits(currency))
-    return int(scaled) if scaled == scaled.to_integral_value() else text
 
 
 def _item_data(form: Mapping[str, Any], currency: str, *, creating: bool) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.money import MinorUnits, format_money
+from orion.kernel.data.money import amount_text, format_money, parse_amount
 from orion.kernel.data.paging import Page
-from orion.kernel.errors import NotFound
+from orion.kernel.errors import FieldError, NotFound, ValidationFailed
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormData, FormPage, PageContext
 from orion.kernel.web.console.shell import StoreChoice
 from orion.kernel.web.dependencies import SessionDep
@@ -30,7 +30,6 @@ from orion.modules.orders.schemas import (
     CancelCreate,
     FulfillmentCreate,
     OrderState,
-    PaymentCreate,
     RefundCreate,
 )
 
@@ -124,8 +123,9 @@ def _order_context(
         "invoice": services.order_invoice(session, tenant, store_id=store.id, order_id=order.id),
         "credit_notes": services.order_credit_notes(session, tenant, order_id=order.id),
         "can_move": lambda to: services.allowed(order.state, to),
-        "outstanding": order.grand_total - order.paid_total,
+        "outstanding": amount_text(order.grand_total - order.paid_total, order.currency),
         "refundable": order.paid_total - order.refunded_total,
+        "refundable_text": amount_text(order.paid_total - order.refunded_total, order.currency),
         "url": lambda path, **params: _url(path, choice, **params),
         "money": money,
     }
@@ -149,9 +149,32 @@ class ShipForm(BaseModel):
     tracking_number: str | None = Field(default=None, max_length=200)
 
 
+class PaymentForm(BaseModel):
+    """Amounts as people type them: in the currency's units ("29.80"), not cents."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    amount: str | None = Field(default=None, max_length=40)
+    reference: str | None = Field(default=None, max_length=200)
+
+
 class RefundForm(BaseModel):
-    amount: MinorUnits = Field(gt=0)
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    amount: str = Field(max_length=40)
     reason: str | None = Field(default=None, max_length=500)
+
+
+def _minor(text: str | None, choice: StoreChoice, *, label: str) -> int | None:
+    """A typed amount as minor units; a 422 naming the field in words when it is not one."""
+    if text is None:
+        return None
+    try:
+        return parse_amount(text, _store(choice).currency)
+    except ValueError as why:
+        raise ValidationFailed(
+            f"{label} {why}", errors=[FieldError("amount", f"{label} {why}.")]
+        ) from None
 
 
 def _step(
@@ -218,9 +241,13 @@ def pay(
         choice,
         order_id,
         form,
-        PaymentCreate,
+        PaymentForm,
         lambda data: services.record_payment(
-            session, page.tenant, **ids, amount=data.amount, reference=data.reference
+            session,
+            page.tenant,
+            **ids,
+            amount=_minor(data.amount, choice, label="Amount received"),
+            reference=data.reference,
         ),
         "Payment recorded.",
     )
@@ -315,7 +342,12 @@ def refund(
         form,
         RefundForm,
         lambda data: services.refund(
-            session, page.tenant, **ids, data=RefundCreate(amount=data.amount, reason=data.reason)
+            session,
+            page.tenant,
+            **ids,
+            data=RefundCreate(
+                amount=_minor(data.amount, choice, label="Refund"), reason=data.reason
+            ),
         ),
         "Refund recorded, with its credit note.",
     )
