@@ -44,6 +44,11 @@ def test_the_menu_opens_the_products_table_with_search_and_filters(admin, client
     assert "MUG-1" in drafts and "ESP-1" not in drafts
     bad = browser.get(PAGE, params={"store": str(shop.store.id), "min_price": "x"})
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.text
+    assert "Price from must be an amount such as 29.00" in bad.text
+    priced = browser.get(
+        PAGE, params={"store": str(shop.store.id), "min_price": "20", "max_price": "24,90"}
+    ).text  # typed in euros, as the table shows them
+    assert "ESP-1" in priced and "MUG-1" not in priced
 
 
 def test_bulk_actions_from_the_table(admin, client):

@@ -155,3 +155,24 @@ def test_staff_see_no_refund_form(app, shop, make_member):
             f"/console/orders/{order.id}/refund?store={shop.store_id}", {"amount": "1"}
         )
         assert refused.status_code == 403
+
+
+def test_an_order_shipped_to_an_address_without_a_second_line_shows_it(admin, shop):
+    address = {
+        "name": "Lea Lux",
+        "line1": "1 rue du Marché",
+        "postal_code": "1611",
+        "city": "Luxembourg",
+        "country": "LU",
+    }
+    order = shop.place(("MUG", 1), shipping_address=address)
+    page = admin.get(f"/console/orders/{order.id}?store={shop.store_id}")
+    assert page.status_code == 200
+    assert "1 rue du Marché" in page.text and "1611 Luxembourg LU" in page.text
+
+
+def test_an_empty_filter_field_means_no_filter(admin, shop):
+    shop.place(("MUG", 1))
+    listed = admin.get(f"/console/orders/?store={shop.store_id}&state=&since=&until=&search=")
+    assert listed.status_code == 200
+    assert 'id="orders"' in listed.text

@@ -20,6 +20,7 @@ from orion.kernel.data.paging import Page
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormPage, StoreChoice
 from orion.kernel.web.console.shell import PageContext, PostedForm
 from orion.kernel.web.dependencies import SessionDep
+from orion.kernel.web.messages import describe, field_path
 from orion.modules.catalog import services
 from orion.modules.catalog.console_categories import (
     MANAGE,
@@ -61,12 +62,23 @@ def _as_decimal(amount: int | None, currency: str) -> str:
 # -- the products table ------------------------------------------------------------------------
 
 
-def _filters(params: Mapping[str, str]) -> tuple[ItemQuery, dict[str, str]]:
-    wanted = {k: v for k, v in params.items() if k in ItemQuery.model_fields and v != ""}
+def _filters(params: Mapping[str, str], currency: str) -> tuple[ItemQuery, dict[str, str]]:
+    """The table's filters; prices are typed in the store's currency units ("12.50")."""
+    wanted: dict[str, Any] = {
+        k: v for k, v in params.items() if k in ItemQuery.model_fields and v != ""
+    }
+    errors: dict[str, str] = {}
+    for name, label in (("min_price", "Price from"), ("max_price", "Price to")):
+        if name in wanted:
+            try:
+                wanted[name] = parse_amount(wanted[name], currency)
+            except ValueError as why:
+                errors[name] = f"{label} {why}."
+                del wanted[name]
     try:
-        return ItemQuery.model_validate(wanted), {}
+        return ItemQuery.model_validate(wanted, strict=False), errors
     except ValidationError as exc:
-        errors = {str(e["loc"][0]) if e["loc"] else "q": e["msg"] for e in exc.errors()}
+        errors |= {field_path(e["loc"]) if e["loc"] else "q": describe(e) for e in exc.errors()}
         return ItemQuery(), errors
 
 
@@ -82,7 +94,7 @@ def _table(page: PageContext, session: Session, choice: StoreChoice) -> dict[str
     }
     if choice.store is None:
         return shown | {"items": None, "categories": [], "filter_errors": {}, "offset": 0}
-    filters, filter_errors = _filters(params)
+    filters, filter_errors = _filters(params, choice.store.currency)
     try:
         offset = max(0, int(params.get("offset", "0")))
     except ValueError:
@@ -179,6 +191,8 @@ def _editor(
             if item is not None and "inventory" in enabled
             else None
         ),
+        # Stock kept by the inventory module is received and adjusted there, not typed here.
+        "stock_by_inventory": "inventory" in enabled,
         "action": store_url(f"/{item.id}" if item else "/new", choice),
     }
 
@@ -234,7 +248,7 @@ def _item_data(form: Mapping[str, Any], currency: str, *, creating: bool) -> dic
     }
     if form.get("vat_rate"):
         data["vat_rate"] = form.get("vat_rate")
-    if form.get("available_quantity", "") != "" or not creating:
+    if "available_quantity" in form and (form.get("available_quantity", "") != "" or not creating):
         data["available_quantity"] = form.get("available_quantity") or None
     return data
 

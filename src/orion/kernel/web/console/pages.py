@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orion.kernel.data.paging import Page, paginate
 from orion.kernel.runtime import Runtime
@@ -102,3 +104,26 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
         )
     app.include_router(router, prefix="/console", include_in_schema=False)
     add_problem_renderer(app, "/console", render_error)
+    app.add_middleware(EmptyFiltersLeftOut)
+
+
+class EmptyFiltersLeftOut:
+    """A console page's filter form sends every field, the empty ones as `since=`: left
+    out, they mean "no filter" (as an empty posted field means missing, `form_data`),
+    instead of a date or a number that cannot be read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"].startswith("/console")
+            and scope.get("query_string")
+        ):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(key, value) for key, value in pairs if value.strip() != ""]
+            if len(kept) != len(pairs):
+                scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await self.app(scope, receive, send)
