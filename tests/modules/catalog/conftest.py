@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.modules.tenancy.support import signed_in
 
 from orion.kernel.data.tenancy import TenantContext
 from orion.kernel.runtime import Runtime
+from tests.modules.tenancy.support import signed_in
 
 API = "/api/v1/catalog"
 PG_URL = os.environ.get("ORION_TEST_DATABASE_URL")

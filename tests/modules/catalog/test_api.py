@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from orion.modules.tenancy import services as tenancy
 from tests.modules.catalog.conftest import API, create, fields_of, item
 from tests.modules.tenancy.support import signed_in
-
-from orion.modules.tenancy import services as tenancy
 
 
 def test_a_member_creates_reads_changes_and_deletes_a_draft(client, shop):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.modules.catalog.conftest import create, fields_of, item
-
 from orion.modules.catalog.services import adjusted
+from tests.modules.catalog.conftest import create, fields_of, item
 
 
 def bulk(client, shop, **body):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+
 from tests.console.conftest import Browser, errors_in
 from tests.modules.catalog.conftest import Shop, create, item
 from tests.modules.tenancy.support import signed_in

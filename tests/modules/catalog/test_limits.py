@@ -7,7 +7,6 @@ import threading
 import uuid
 
 import pytest
-from tests.modules.catalog.conftest import item, needs_postgres
 
 from orion.kernel.errors import OrionError
 from orion.kernel.runtime.activation import ModuleScope
@@ -15,6 +14,7 @@ from orion.modules.billing import services as billing
 from orion.modules.billing.schemas import SubscriptionPlanCreate, UserSubscriptionCreate
 from orion.modules.catalog import services
 from orion.modules.catalog.schemas import ItemCreate
+from tests.modules.catalog.conftest import item, needs_postgres
 
 
 @pytest.fixture

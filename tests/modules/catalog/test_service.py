@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from sqlalchemy import event
-from tests.modules.catalog.conftest import item
 
 from orion.kernel.errors import OrionError
 from orion.modules.catalog import services
@@ -19,6 +18,7 @@ from orion.modules.catalog.schemas import (
     ItemUpdate,
     gtin_valid,
 )
+from tests.modules.catalog.conftest import item
 
 
 def make_product(runtime, shop, sku, **fields):  # type: ignore[no-untyped-def]
