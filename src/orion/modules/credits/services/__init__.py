@@ -38,6 +38,7 @@ from orion.modules.credits.services.balances import (
     verify,
 )
 from orion.modules.credits.services.combiner import deduct_and_commit
+from orion.modules.credits.services.figures import LedgerDay, ledger_days
 from orion.modules.credits.services.holds import (
     get_hold,
     hold,
@@ -52,6 +53,7 @@ from orion.modules.credits.services.lifecycle import on_tenant_deleted, seed_dem
 from orion.modules.credits.services.movements import add, adjust, deduct, refund
 
 __all__ = [
+    "LedgerDay",
     "add",
     "adjust",
     "balance_of",
@@ -64,6 +66,7 @@ __all__ = [
     "get_transaction",
     "hold",
     "holds_listing",
+    "ledger_days",
     "list_holds",
     "list_transactions",
     "new_key",

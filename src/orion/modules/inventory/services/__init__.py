@@ -16,6 +16,7 @@ row per change, under the levels' row locks taken in level-id order) and ends wi
 
 from orion.modules.inventory.services.common import order_reference
 from orion.modules.inventory.services.demo import seed_demo
+from orion.modules.inventory.services.figures import OnHand, on_hand_by_location
 from orion.modules.inventory.services.locations import (
     create_location,
     delete_location,
@@ -49,6 +50,7 @@ from orion.modules.inventory.services.reservations import (
 )
 
 __all__ = [
+    "OnHand",
     "adjust",
     "create_location",
     "delete_location",
@@ -60,6 +62,7 @@ __all__ = [
     "list_locations",
     "locations_listing",
     "on_fulfillment_created",
+    "on_hand_by_location",
     "on_order_canceled",
     "on_order_paid",
     "on_order_placed",

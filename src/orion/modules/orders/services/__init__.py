@@ -16,6 +16,15 @@ they flush, never commit.
 
 from orion.modules.orders.services.demo import seed_demo
 from orion.modules.orders.services.documents import render_pdf
+from orion.modules.orders.services.figures import (
+    DayRefunds,
+    DaySales,
+    ItemSales,
+    daily_refunds,
+    daily_sales,
+    item_sales,
+    placed_day,
+)
 from orion.modules.orders.services.invoices import (
     credit_notes_listing,
     document_number,
@@ -54,6 +63,9 @@ from orion.modules.orders.services.totals import Totals, compute, vat_in
 
 __all__ = [
     "TRANSITIONS",
+    "DayRefunds",
+    "DaySales",
+    "ItemSales",
     "OrderFilters",
     "Placed",
     "Totals",
@@ -64,6 +76,8 @@ __all__ = [
     "confirm",
     "create_fulfillment",
     "credit_notes_listing",
+    "daily_refunds",
+    "daily_sales",
     "detail",
     "document_number",
     "find_by_number",
@@ -72,6 +86,7 @@ __all__ = [
     "get_order",
     "invoices_listing",
     "issue_invoice",
+    "item_sales",
     "order_credit_notes",
     "order_detail",
     "order_events",
@@ -83,6 +98,7 @@ __all__ = [
     "orders_listing",
     "orders_page",
     "place_order",
+    "placed_day",
     "receive_return",
     "record_payment",
     "refund",
