@@ -176,8 +176,8 @@ def test_an_import_of_a_module_not_required_is_named_with_file_and_line(tmp_path
 
     assert mine == [
         f"module {code}: requires: service.py:10 imports orion.modules.credits.events.BalanceLow "
-        "from module credits, which is not in its requires; add 'credits' to requires or drop "
-        "the import"
+        "from module credits, which is not in its requires or uses; add 'credits' to requires "
+        "(or uses) or drop the import"
     ]
 
 

@@ -90,6 +90,27 @@ def test_a_module_requiring_itself_is_a_cycle():
     assert "a -> a" in registry_error(module("a", "a"))
 
 
+def test_a_used_module_loads_first_but_is_neither_required_nor_switched_on_with_it():
+    registry = Registry(
+        [module("reports", "shop", uses=("ledger",)), module("shop"), module("ledger")]
+    )
+
+    codes = registry.codes
+    assert codes.index("ledger") < codes.index("reports")
+    assert registry.get("reports").required_codes == ("shop",)
+    assert [d.code for d in registry.requirements_closure("reports")] == ["shop"]
+
+
+def test_a_used_module_must_be_installed_and_a_core_one_uses_only_core_ones():
+    assert "reports uses ghost, which is not installed" in registry_error(
+        module("reports", uses=("ghost",))
+    )
+    assert "a core module may only use core modules" in registry_error(
+        module("base", tier=Tier.CORE, uses=("extras",)), module("extras")
+    )
+    assert "a -> b -> a" in registry_error(module("a", uses=("b",)), module("b", "a"))
+
+
 def test_a_missing_requirement_names_both_modules():
     message = registry_error(module("shop", "ghost"))
 

@@ -129,6 +129,10 @@ class ModuleDefinition:
     description: str = ""
     # Module codes, optionally with a version constraint: ("tenancy", "credits>=1.0,<2").
     requires: tuple[str, ...] = ()
+    # Modules it reads (imports their service/schemas/events) without needing them on: they
+    # must be installed and load first, but enabling this module does not switch them on
+    # and switching them off is not refused (reports read what they recorded).
+    uses: tuple[str, ...] = ()
     models: str | None = None
     routers: Mapping[str, str] = field(default_factory=dict)  # audience -> "pkg.mod:router"
     menu: tuple[MenuItem, ...] = ()
@@ -163,6 +167,14 @@ class ModuleDefinition:
     @property
     def required_codes(self) -> tuple[str, ...]:
         return tuple(requirement.code for requirement in self.requirements)
+
+    @cached_property
+    def used(self) -> tuple[Requirement, ...]:
+        return tuple(Requirement.parse(text, owner=self.code) for text in self.uses)
+
+    @property
+    def used_codes(self) -> tuple[str, ...]:
+        return tuple(requirement.code for requirement in self.used)
 
     @property
     def always_on(self) -> bool:
@@ -341,6 +353,22 @@ class Registry:
 
     def _check_requirements(self) -> None:
         for definition in self._modules.values():
+            for used in definition.used:
+                found = self._modules.get(used.code)
+                if found is None:
+                    raise RegistryError(
+                        f"module {definition.code} uses {used.code}, which is not installed"
+                    )
+                if definition.tier is Tier.CORE and found.tier is not Tier.CORE:
+                    raise RegistryError(
+                        f"core module {definition.code} uses {found.tier} module {found.code}; "
+                        "a core module may only use core modules"
+                    )
+                if used.specifier and Version(found.version) not in used.specifier:
+                    raise RegistryError(
+                        f"module {definition.code} uses {used}, "
+                        f"but {found.code} is version {found.version}"
+                    )
             for requirement in definition.requirements:
                 required = self._modules.get(requirement.code)
                 if required is None:
@@ -367,7 +395,11 @@ class Registry:
         placed: set[str] = set()
         remaining = dict(self._modules)
         while remaining:
-            ready = [d for d in remaining.values() if all(c in placed for c in d.required_codes)]
+            ready = [
+                d
+                for d in remaining.values()
+                if all(c in placed for c in (*d.required_codes, *d.used_codes))
+            ]
             if not ready:
                 raise RegistryError(f"modules form a requirement cycle: {self._cycle(remaining)}")
             ready.sort(key=lambda d: (tier_rank[d.tier], d.code))
@@ -383,7 +415,8 @@ class Registry:
         current = min(remaining)
         while current not in path:
             path.append(current)
-            current = next(c for c in remaining[current].required_codes if c in remaining)
+            needed = (*remaining[current].required_codes, *remaining[current].used_codes)
+            current = next(c for c in needed if c in remaining)
         cycle = [*path[path.index(current) :], current]
         return " -> ".join(cycle)
 

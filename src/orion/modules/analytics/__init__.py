@@ -23,7 +23,9 @@ definition = ModuleDefinition(
     version="1.0.0",
     tier=Tier.OPTIONAL,
     description="Sales, best sellers, refunds, stock value per store; usage per tenant",
-    requires=("tenancy", "catalog", "orders", "inventory", "credits", "ai_proxy", "email"),
+    requires=("tenancy", "catalog", "orders"),
+    # Stock value and usage read what these recorded; they stay the tenant's choice.
+    uses=("inventory", "credits", "ai_proxy", "email"),
     models="orion.modules.analytics.models",
     routers={
         "api": "orion.modules.analytics.routes:api",

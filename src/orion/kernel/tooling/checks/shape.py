@@ -104,15 +104,15 @@ class ForeignImport:
         if self.code is None:
             return f"{where}, which is no installed module"
         return (
-            f"{where} from module {self.code}, which is not in its requires; "
-            f"add {self.code!r} to requires or drop the import"
+            f"{where} from module {self.code}, which is not in its requires or uses; "
+            f"add {self.code!r} to requires (or uses) or drop the import"
         )
 
 
 def undeclared_imports(definition: ModuleDefinition, registry: Registry) -> list[ForeignImport]:
-    """Imports of other modules that the module does not require (directly)."""
+    """Imports of other modules that the module neither requires nor uses (directly)."""
     owners = {d.package: d.code for d in registry.ordered if d.package}
-    allowed = {definition.code, *definition.required_codes}
+    allowed = {definition.code, *definition.required_codes, *definition.used_codes}
     root = definition.path
     found: list[ForeignImport] = []
     for path in sorted(root.rglob("*.py")):
