@@ -105,6 +105,13 @@ def request_body(operation: dict[str, Any], components: dict[str, Any]) -> dict[
 PARAM = re.compile(r"{([^}]+)}")
 
 
+def _a_id(world: World, name: str, factories: dict[str, Callable[[World], str]]) -> str:
+    """Tenant A's value for a path parameter, made once by its factory."""
+    if name not in world.a_ids:
+        world.a_ids[name] = factories[name](world)
+    return world.a_ids[name]
+
+
 def check_routes(
     client: Any,
     world: World,
@@ -126,7 +133,7 @@ def check_routes(
         if missing:
             uncovered.append(f"{method} {path} (no factory for {', '.join(missing)})")
             continue
-        values = {p: world.a_ids.setdefault(p, factories[p](world)) for p in params}
+        values = {p: _a_id(world, p, factories) for p in params}
         url = path.format(**values)
         body = request_body(operation, components)
         anonymous = client.request(method, url, **body)
@@ -373,7 +380,7 @@ def _model_name(world: World) -> str:
 
 
 def _a_store(world: World) -> str:
-    return world.a_ids.setdefault("store_id", FACTORIES["store_id"](world))
+    return _a_id(world, "store_id", FACTORIES)
 
 
 def _as_a(world: World, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -398,7 +405,7 @@ def _item(world: World) -> str:
 
 @factory("variant_id")
 def _variant(world: World) -> str:
-    item = world.a_ids.setdefault("item_id", _item(world))
+    item = _a_id(world, "item_id", FACTORIES)
     return _created_id(
         _as_a(
             world,
@@ -434,7 +441,7 @@ def _location(world: World) -> str:
 def _level(world: World) -> str:
     store = _a_store(world)
     product, _ = _active_product(world)
-    location = world.a_ids.setdefault("location_id", _location(world))
+    location = _a_id(world, "location_id", FACTORIES)
     received = _as_a(
         world,
         f"/api/v1/inventory/stores/{store}/receipts",
@@ -494,6 +501,10 @@ FACTORIES.update(
     scan_id=lambda world: str(uuid.uuid4()),
     run_id=lambda world: str(uuid.uuid4()),
     collection_id=lambda world: str(uuid.uuid4()),
+    # monitoring's (internal) too.
+    snapshot_id=lambda world: str(uuid.uuid4()),
+    notification_id=lambda world: str(uuid.uuid4()),
+    metric=lambda world: "database_mb",
 )
 
 

@@ -30,12 +30,14 @@ Work = Callable[[TenantContext], AbstractContextManager[Session]]
 
 
 def switch_on(runtime: Runtime, tenant: TenantContext) -> None:
-    """Inventory on for the tenant (catalog and orders with it: its requirements)."""
+    """Inventory on for the tenant (catalog with it, its requirement), and orders, whose
+    events it reserves stock for (inventory only uses orders: it keeps stock without)."""
     assert tenant.platform_id is not None
     with runtime.database.unit_of_work() as session:
-        runtime.modules.enable(
-            session, "inventory", scope=ModuleScope(tenant.platform_id, tenant.tenant_id)
-        )
+        for code in ("inventory", "orders"):
+            runtime.modules.enable(
+                session, code, scope=ModuleScope(tenant.platform_id, tenant.tenant_id)
+            )
 
 
 @dataclass

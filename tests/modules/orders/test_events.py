@@ -20,7 +20,8 @@ from tests.modules.email.conftest import (  # noqa: F401 - fixtures
 pytestmark = pytest.mark.usefixtures("worker")
 
 
-def test_the_customer_gets_a_confirmation_mail(shop, email_settings, plain_smtp):  # noqa: F811
+def test_the_customer_gets_a_confirmation_mail(shop, enable, email_settings, plain_smtp):  # noqa: F811
+    enable("email", tenant_id=shop.tenant.tenant_id)
     order = shop.place(
         ("MUG", 2), ("BOOK", 1), customer_email="buyer-1@example.com", shipping_total=490
     )
@@ -37,6 +38,22 @@ def test_the_customer_gets_a_confirmation_mail(shop, email_settings, plain_smtp)
     mine = [row for row in outbox if row.payload["order_id"] == str(order.id)]
     assert len(mine) == 1
     assert wait_until(lambda: _delivered(shop, mine[0].id))
+
+
+def test_without_the_email_module_an_order_is_placed_and_no_mail_is_queued(shop):
+    from orion.kernel.data.paging import Page
+    from orion.modules.email import services as email
+
+    order = shop.place(("MUG", 1), customer_email="buyer-2@example.com")
+    with shop.work() as session, all_tenants(session):
+        outbox = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.name == "orders.order_placed")
+        ).all()
+    mine = next(row for row in outbox if row.payload["order_id"] == str(order.id))
+    assert wait_until(lambda: _delivered(shop, mine.id))
+    with shop.work() as session:
+        _, queued = email.list_messages(session, shop.tenant, page=Page())
+    assert queued == 0
 
 
 def _delivered(shop, event_id) -> bool:  # type: ignore[no-untyped-def]

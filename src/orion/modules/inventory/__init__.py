@@ -25,7 +25,9 @@ definition = ModuleDefinition(
     version="1.0.0",
     tier=Tier.OPTIONAL,
     description="Stock per location, the stock ledger, reservations for orders",
-    requires=("tenancy", "catalog", "orders"),
+    requires=("tenancy", "catalog"),
+    # It reserves, releases and fulfils what orders announce; stock is kept without them.
+    uses=("orders",),
     models="orion.modules.inventory.models",
     routers={
         "api": "orion.modules.inventory.routes:api",

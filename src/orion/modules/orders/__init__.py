@@ -16,7 +16,9 @@ definition = ModuleDefinition(
     version="1.0.0",
     tier=Tier.OPTIONAL,
     description="Orders per store: checkout, state machine, shipments, refunds, invoices",
-    requires=("tenancy", "catalog", "email"),
+    requires=("tenancy", "catalog"),
+    # The confirmation mail goes out where the tenant has the email module on.
+    uses=("email",),
     models="orion.modules.orders.models",
     routers={
         "api": "orion.modules.orders.routes:api",

@@ -12,21 +12,29 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.data.money import format_money
 from orion.kernel.data.tenancy import require_tenant
+from orion.kernel.runtime import runtime_of
 from orion.modules.email import services as email
 from orion.modules.orders.events import OrderPlaced
 from orion.modules.orders.repository import OrderItemRepository, OrderRepository
 from orion.modules.tenancy import services as tenancy
 
 CONFIRMATION = "orders/order_confirmation"
+EMAIL = "email"
 
 
 def send_confirmation(session: Session, event: OrderPlaced) -> None:
-    """orders.order_placed: mail the customer what they ordered."""
+    """orders.order_placed: mail the customer what they ordered (where the tenant has the
+    email module on)."""
+    tenant = require_tenant(session)
+    if tenant.platform_id is None or not runtime_of(session).modules.is_enabled(
+        session, EMAIL, platform_id=tenant.platform_id, tenant_id=tenant.tenant_id
+    ):
+        return
     order = OrderRepository(session).find(event.order_id)
     if order is None:  # the store (and its orders) went away meanwhile
         return
     items = OrderItemRepository(session).of_order(order.id)
-    store = tenancy.stores.store(session, require_tenant(session), order.store_id)
+    store = tenancy.stores.store(session, tenant, order.store_id)
 
     def money(amount: int) -> str:
         return format_money(amount, order.currency)
