@@ -1,8 +1,8 @@
 """Placing an order: the checkout's hot path.
 
-One unit of work, in this order: the plan's monthly order counter, one `find_sellable`
-for every SKU, the totals (computed here, once, and stored), the store's order number
-(its sequence row), the order, its first timeline entry, the items in one multi-row
+One unit of work, in this order: one `find_sellable` for every SKU, the totals (computed
+here, once, and stored), then what other orders queue on — the plan's monthly order
+counter, the store's order number (its sequence row) — the order, its first timeline entry, the items in one multi-row
 INSERT, then `orders.order_placed`: inventory's transaction handler reserves the stock in
 this same transaction (409 `insufficient_stock` undoes everything) and the outbox row
 carries the event to the after-commit handlers (the confirmation mail).
@@ -119,7 +119,6 @@ def place_order(
             if existing is not None:
                 return existing
 
-        consume_counter(session, tenant, "orders_per_month")
         sellable = catalog.find_sellable(
             session, tenant, store_id=store_id, skus={line.sku for line in data.items}
         )
@@ -151,6 +150,10 @@ def place_order(
             )
         figures = totals.compute(lines, shipping=data.shipping_total, discount=data.discount_total)
 
+        # The locks the orders of a tenant or store queue on (the monthly counter, the
+        # order number; then the stock levels) are taken last: what runs under them is
+        # what the next order waits for.
+        consume_counter(session, tenant, "orders_per_month")
         number = SequenceRepository(session).take(tenant.tenant_id, store_id, ORDER_SEQUENCE, 0)
         order = Order(
             id=uuid.uuid4(),
