@@ -96,9 +96,10 @@ def request_body(operation: dict[str, Any], components: dict[str, Any]) -> dict[
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         return {"json": sample(content["application/json"]["schema"], components)}
-    if "application/x-www-form-urlencoded" in content:
-        schema = content["application/x-www-form-urlencoded"]["schema"]
-        return {"data": sample(schema, components)}
+    for form in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if form in content:
+            fields = sample(content[form]["schema"], components)
+            return {"data": {k: v for k, v in fields.items() if not isinstance(v, list)}}
     return {}
 
 
@@ -488,6 +489,39 @@ def _credit_note(world: World) -> str:
     refunded = _as_a(world, f"{orders}/refunds", {"amount": 100})
     assert refunded.status_code == 201, refunded.text
     return str(refunded.json()["credit_note"]["id"])
+
+
+# -- messaging: a conversation of tenant A's store with a customer, a file in it ------------
+
+
+@factory("conversation_id")
+def _conversation(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            "/api/v1/messaging/conversations",
+            {
+                "kind": "customer",
+                "store_id": _a_store(world),
+                "subject": "Isolation",
+                "customer_email": "iso-customer@example.com",
+                "body": "Hello",
+            },
+        )
+    )
+
+
+@factory("attachment_id")
+def _attachment(world: World) -> str:
+    conversation = _a_id(world, "conversation_id", FACTORIES)
+    posted = world.client.post(  # type: ignore[attr-defined]
+        f"/api/v1/messaging/conversations/{conversation}/messages",
+        data={"body": "The note"},
+        files={"files": ("note.txt", b"isolation note", "text/plain")},
+        headers=world.a_headers,
+    )
+    assert posted.status_code == 201, posted.text
+    return str(posted.json()["attachments"][0]["id"])
 
 
 # Platform-admin routes only need some real id: they are checked for 401 and 403.

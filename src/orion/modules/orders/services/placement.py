@@ -1,11 +1,11 @@
 """Placing an order: the checkout's hot path.
 
 One unit of work, in this order: one `find_sellable` for every SKU, the totals (computed
-here, once, and stored), then what other orders queue on — the plan's monthly order
-counter, the store's order number (its sequence row) — the order, its first timeline entry, the items in one multi-row
-INSERT, then `orders.order_placed`: inventory's transaction handler reserves the stock in
-this same transaction (409 `insufficient_stock` undoes everything) and the outbox row
-carries the event to the after-commit handlers (the confirmation mail).
+here, once, and stored), then what other orders queue on — the plan's monthly order counter,
+the store's order number (its sequence row) — the order, its first timeline entry, the items
+in one multi-row INSERT, then `orders.order_placed`: inventory's transaction handler
+reserves the stock in this same transaction (409 `insufficient_stock` undoes everything) and
+the outbox row carries the event to the after-commit handlers (the confirmation mail).
 
 With an `Idempotency-Key`, a replay answers the order the first placement made (the same
 key with a different request is a 409). Two placements with one key at once: the second's
