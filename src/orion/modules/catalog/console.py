@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.money import amount_text, format_money, parse_amount
+from orion.kernel.data.money import amount_text, parse_amount
 from orion.kernel.data.paging import Page
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormPage, StoreChoice
 from orion.kernel.web.console.shell import PageContext, PostedForm
@@ -49,10 +49,6 @@ LIMIT = 50
 
 products_page = FormPage("catalog/console/products.html")
 editor_page = FormPage("catalog/console/product.html")
-
-
-def _money(amount: int | None, currency: str) -> str:
-    return "" if amount is None else format_money(amount, currency)
 
 
 def _as_decimal(amount: int | None, currency: str) -> str:
@@ -89,7 +85,6 @@ def _table(page: PageContext, session: Session, choice: StoreChoice) -> dict[str
         "statuses": [s.value for s in ProductStatus],
         "stock_states": [s.value for s in StockState],
         "params": params,
-        "money": _money,
         "limit": LIMIT,
     }
     if choice.store is None:
@@ -184,7 +179,6 @@ def _editor(
         "statuses": [s.value for s in ProductStatus],
         "vat_rates": services.tenant_vat_rates(session, page.tenant).rates,
         "categories": services.category_tree(session, page.tenant, store_id=store.id),
-        "money": _money,
         "as_decimal": _as_decimal,
         "stock_link": (
             f"/console/inventory/?store={store.id}&product={item.id}"

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from orion.kernel.data.money import amount_text, format_money, parse_amount
+from orion.kernel.data.money import amount_text, parse_amount
 from orion.kernel.data.paging import Page
 from orion.kernel.errors import FieldError, NotFound, ValidationFailed
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormData, FormPage, PageContext
@@ -49,10 +49,6 @@ def _url(path: str, choice: StoreChoice, **params: Any) -> str:
     query = {"store": str(choice.store.id)} if choice.store else {}
     query.update({k: v for k, v in params.items() if v not in (None, "")})
     return f"/console/orders{path}" + (f"?{urlencode(query)}" if query else "")
-
-
-def money(amount: int, currency: str) -> str:
-    return format_money(amount, currency)
 
 
 # -- the list ----------------------------------------------------------------------------------
@@ -101,7 +97,6 @@ def orders(
         states=STATES,
         base=_url("/", choice, **filters) + ("&" if choice.store or any(filters.values()) else "?"),
         url=lambda path, **params: _url(path, choice, **params),
-        money=money,
     )
 
 
@@ -127,7 +122,6 @@ def _order_context(
         "refundable": order.paid_total - order.refunded_total,
         "refundable_text": amount_text(order.paid_total - order.refunded_total, order.currency),
         "url": lambda path, **params: _url(path, choice, **params),
-        "money": money,
     }
 
 
@@ -404,7 +398,6 @@ def invoices(
         limit=LIMIT,
         base=_url("/invoices/", choice) + ("&" if choice.store else "?"),
         url=lambda path, **params: _url(path, choice, **params),
-        money=money,
     )
 
 

@@ -279,6 +279,10 @@ async def public_page() -> None:
 # -- templates and menus -----------------------------------------------------------------------
 
 
+def _money(amount: int | None, currency: str, locale: str = "en") -> str:
+    return "" if amount is None else format_money(amount, currency, locale=locale)
+
+
 def _when(value: Any) -> Markup | str:
     """A moment as people read it, on one line; the machine-readable time in `datetime`."""
     if not value:
@@ -303,9 +307,8 @@ def environment(runtime: Runtime) -> jinja2.Environment:
         )
         env.globals["vendor"] = vendor_available(runtime)
         env.filters["when"] = _when
-        env.filters["money"] = lambda amount, currency, locale="en": (
-            "" if amount is None else format_money(amount, currency, locale=locale)
-        )
+        # `{{ amount|money(currency) }}` or `{{ money(amount, currency) }}`: for people.
+        env.filters["money"] = env.globals["money"] = _money
         env.filters["number"] = lambda value: f"{value:,}".replace(",", "\u202f")
         runtime.extras["console_env"] = env
     return env

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -40,7 +41,7 @@ class Violation:
         }
 
 
-class Rule:
+class Rule(ABC):
     """One architecture rule: a stable code, a severity, and what it checks."""
 
     code: ClassVar[str]
@@ -48,8 +49,9 @@ class Rule:
     title: ClassVar[str]
     description: ClassVar[str]
 
+    @abstractmethod
     def check(self, codebase: Codebase) -> Iterator[Violation]:
-        raise NotImplementedError
+        """Every violation of the rule in `codebase`."""
 
     def violation(
         self, file: SourceFile | str, line: int, message: str, *, key: str = "", module=None
