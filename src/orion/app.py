@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,9 +24,17 @@ from orion.kernel.runtime.observability import (
 )
 from orion.kernel.runtime.worker import EmbeddedWorker, create_celery
 from orion.kernel.web.console import install_console
+from orion.kernel.web.dependencies import OptionalPrincipal
 from orion.kernel.web.docs import install_api_docs
+from orion.kernel.web.hygiene import refuse_unsafe_input
+from orion.kernel.web.limits import BodyLimitMiddleware
 from orion.kernel.web.mounting import OrionAPI, mount_modules
 from orion.kernel.web.problems import install_problem_handlers
+from orion.kernel.web.security import (
+    install_security,
+    operations_access,
+    require_operations_access,
+)
 from orion.settings import OrionSettings
 
 log = structlog.get_logger(__name__)
@@ -74,6 +83,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served with local assets: install_api_docs
         redoc_url=None,
+        dependencies=[Depends(refuse_unsafe_input)],  # NUL, surrogates (kernel.web.hygiene)
     )
     app.state.runtime = runtime
     install_api_docs(app, title="Orion")
@@ -81,6 +91,13 @@ def create_app(
     install_console(app, runtime)
     mount_modules(app, runtime)
     _mount_operations(app, runtime)
+    # 413 before a larger body is read; upload routes declare more (kernel.web.limits).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.request_body_limit_bytes,
+        upload_default=settings.upload_body_limit_bytes,
+    )
+    install_security(app, cors_origins=settings.cors_allowed_origins)
     app.add_middleware(RequestContextMiddleware)
     return app
 
@@ -118,20 +135,25 @@ def _mount_operations(app: FastAPI, runtime: Runtime) -> None:
         """The process is alive; `pid` says which server process answered."""
         return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
+    networks = runtime.settings.operations_networks
+
     @app.get("/ready", tags=["operations"])
-    async def ready() -> JSONResponse:
-        """The database, the broker and every module's health checks."""
+    async def ready(request: Request, principal: OptionalPrincipal) -> JSONResponse:
+        """The database, the broker and every module's health checks: 200 or 503 for
+        anyone (a load balancer); each check's result only for a platform operator or a
+        client in `ORION_OPERATIONS_NETWORKS`."""
         results = await run_in_threadpool(run_health_checks, runtime)
         ok = all(result.ok for result in results)
-        body = {
-            "status": "ready" if ok else "unavailable",
-            "checks": {
+        body: dict[str, Any] = {"status": "ready" if ok else "unavailable"}
+        if operations_access(request, principal, networks):
+            body["checks"] = {
                 r.name: {"ok": r.ok, "detail": r.detail, "duration_ms": r.duration_ms}
                 for r in results
-            },
-        }
+            }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request, principal: OptionalPrincipal) -> Response:
+        """Prometheus' text format, for a platform operator or an allowed network."""
+        require_operations_access(request, principal, networks)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -6,6 +6,7 @@ CLI (or a test) and its result handed to `create_app`, `create_celery` and frien
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,6 +55,9 @@ class OrionSettings(BaseSettings):
     # many seconds; revocation drops entries at once (docs/architecture.md, the request path).
     principal_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
     principal_cache_seconds: int = Field(default=60, ge=0, le=3600)
+    # Requests per minute one client address may make to one store's public storefront
+    # routes (0: no limit); counted in Redis when the broker is Redis, else per process.
+    storefront_requests_per_minute: int = Field(default=600, ge=0, le=1_000_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
@@ -75,6 +79,16 @@ class OrionSettings(BaseSettings):
     # path; a run that ends sooner is recorded once, in its own transaction.
     task_run_started_after_seconds: float = Field(default=0.5, ge=0, le=60)
     outbox_redelivery_seconds: int = Field(default=60, ge=5)
+    # The largest request body a route reads (JSON, forms); a larger one is answered 413
+    # before it is read. Routes that take uploads declare more (`kernel.web.limits`).
+    request_body_limit_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    # What a route declared with `accepts_upload()` takes unless it names its own limit.
+    upload_body_limit_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=16 * 1024**3)
+    # Client networks that may read /metrics and /ready's details without an operator's
+    # token (a Prometheus scraper, the load balancer): ORION_OPERATIONS_NETWORKS='["10.0.0.0/8"]'
+    operations_networks: list[str] = Field(default_factory=list)
+    # Origins whose browser scripts may call the API (CORS); none by default.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod
@@ -102,6 +116,26 @@ class OrionSettings(BaseSettings):
         if scheme not in ("redis", "rediss", "amqp", "amqps", "memory"):
             raise ValueError("use redis://, amqp:// or leave unset for the embedded worker")
         return value
+
+    @field_validator("operations_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network such as 10.0.0.0/8") from None
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in value]
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest:
+                raise ValueError(f"{origin!r} is not an origin such as https://shop.example.com")
+        return origins
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> OrionSettings:

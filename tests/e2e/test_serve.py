@@ -51,6 +51,7 @@ def served(tmp_path):
         "ORION_EXTRA_MODULES": json.dumps(TESTKIT),
         "ORION_PROVIDERS": json.dumps(TESTKIT_PROVIDERS),
         "ORION_LOG_LEVEL": "WARNING",
+        "ORION_OPERATIONS_NETWORKS": '["127.0.0.1/32"]',  # /ready's checks for loopback
         "PYTHONPATH": str(ROOT / "tests" / "fixtures"),
     }
     env.pop("ORION_BROKER_URL", None)

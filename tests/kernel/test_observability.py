@@ -8,11 +8,11 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from orion.kernel.runtime.observability import configure_logging
-from tests.helpers import tenant_headers
+from tests.helpers import OPERATOR, tenant_headers
 
 
 def _samples(client, name):
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=OPERATOR).text
     return [
         sample
         for family in text_string_to_metric_families(text)
@@ -22,7 +22,7 @@ def _samples(client, name):
 
 
 def test_ready_reports_each_check(client):
-    response = client.get("/ready")
+    response = client.get("/ready", headers=OPERATOR)
     assert response.status_code == 200, response.text
     checks = response.json()["checks"]
     assert checks["database"]["ok"] is True
@@ -33,7 +33,7 @@ def test_ready_reports_each_check(client):
 
 def test_ready_is_503_when_a_module_check_fails(client, monkeypatch):
     monkeypatch.setenv("ORION_TEST_WIDGETS_UNHEALTHY", "1")
-    response = client.get("/ready")
+    response = client.get("/ready", headers=OPERATOR)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"

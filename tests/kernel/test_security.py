@@ -24,7 +24,7 @@ from orion.kernel.security import (
 )
 from orion.settings import OrionSettings
 from tests.conftest import PG_URL
-from tests.helpers import make_probe_role
+from tests.helpers import OPERATOR, make_probe_role
 
 
 def test_passwords_are_argon2_hashes_that_verify():
@@ -111,5 +111,5 @@ def test_readiness_says_when_row_level_security_is_bypassed(client, runtime):
 
     with runtime.database.engine.connect() as connection:
         bypassing = bypassing_role(connection)
-    detail = client.get("/ready").json()["checks"]["database"]["detail"]
+    detail = client.get("/ready", headers=OPERATOR).json()["checks"]["database"]["detail"]
     assert ("row-level security does not apply" in detail) == (bypassing is not None)

@@ -36,6 +36,14 @@ def test_an_operator_offers_a_model_at_a_price(gateway, operator_headers):
         f"{MODELS}/{model['id']}", json={"output_price": 700_000}, headers=operator_headers
     )
     assert changed.json()["output_price"] == 700_000
+    for field in ("upstream_model", "input_price", "max_output_tokens", "fallbacks", "is_active"):
+        nulled = gateway.client.patch(
+            f"{MODELS}/{model['id']}", json={field: None}, headers=operator_headers
+        )
+        assert nulled.status_code == 422, (field, nulled.text)
+        assert [e["field"] for e in nulled.json()["errors"]] == [field]
+    kept = gateway.client.get("/api/v1/ai_proxy/models", headers=gateway.headers).json()
+    assert [(m["upstream_model"], m["output_price"]) for m in kept["data"]] == [("gpt-x", 700_000)]
 
 
 @pytest.mark.parametrize(

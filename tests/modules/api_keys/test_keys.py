@@ -106,6 +106,42 @@ def test_bad_input_names_the_field(client, admin_headers, body, field):
     assert any(field in error["field"] for error in response.json()["errors"]), response.text
 
 
+def test_a_change_may_leave_fields_out_but_not_null_them(client, admin_headers, operator_headers):
+    created = client.post(
+        KEYS,
+        json={"provider": "openai", "name": "main", "api_key": GOOD_KEY},
+        headers=admin_headers,
+    ).json()
+    url = f"{KEYS}/{created['id']}"
+    for field in ("name", "api_key", "is_active"):
+        refused = client.patch(url, json={field: None}, headers=admin_headers)
+        assert refused.status_code == 422, (field, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    kept = client.get(url, headers=admin_headers).json()
+    assert (kept["name"], kept["masked_key"], kept["is_active"]) == ("main", "****abcd", True)
+
+    platform_keys = "/api/v1/admin/api_keys/keys"
+    name = f"shared-{uuid.uuid4().hex[:6]}"
+    shared = client.post(
+        platform_keys,
+        json={"provider": "anthropic", "name": name, "api_key": GOOD_KEY},
+        headers=operator_headers,
+    ).json()
+    try:
+        refused = client.patch(
+            f"{platform_keys}/{shared['id']}",
+            json={"name": "not saved", "allow_tenants": None},
+            headers=operator_headers,
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["allow_tenants"]
+        listed = client.get(platform_keys, headers=operator_headers).json()["data"]
+        [row] = [k for k in listed if k["id"] == shared["id"]]
+        assert (row["name"], row["allow_tenants"]) == (name, True)
+    finally:
+        client.delete(f"{platform_keys}/{shared['id']}", headers=operator_headers)
+
+
 def test_one_name_per_provider(client, admin_headers):
     body = {"provider": "openai", "name": "main", "api_key": GOOD_KEY}
     assert client.post(KEYS, json=body, headers=admin_headers).status_code == 201

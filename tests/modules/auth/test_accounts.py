@@ -68,6 +68,7 @@ def test_a_user_reads_and_updates_their_own_account(client, make_user, login):
     me = client.get(ME, headers=headers)
     renamed = client.patch(ME, json={"full_name": "Grace Hopper"}, headers=headers)
     no_password = client.patch(ME, json={"email": unique_email()}, headers=headers)
+    no_email = client.patch(ME, json={"email": None}, headers=headers)
     new_email = unique_email("moved")
     moved = client.patch(
         ME, json={"email": new_email.upper(), "current_password": password}, headers=headers
@@ -80,6 +81,7 @@ def test_a_user_reads_and_updates_their_own_account(client, make_user, login):
     assert renamed.json()["full_name"] == "Grace Hopper"
     assert no_password.status_code == 422
     assert fields(no_password) == {"current_password"}
+    assert (no_email.status_code, fields(no_email)) == (422, {"email"})
     assert moved.status_code == 200
     assert moved.json()["email"] == new_email
     signed_in = client.post(LOGIN, data={"username": new_email, "password": password})
@@ -113,6 +115,14 @@ def test_operators_list_create_read_and_change_users(client, admin_headers):
     assert read.json()["full_name"] == "New One"
     assert promoted.json()["is_superadmin"] is True
     assert promoted.json()["full_name"] == "Renamed"
+    # full_name may be cleared, is_active not: the whole change is refused, nothing written.
+    nulled = client.patch(
+        f"{USERS}/{user_id}", json={"full_name": None, "is_active": None}, headers=admin_headers
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert fields(nulled) == {"is_active"}
+    kept = client.get(f"{USERS}/{user_id}", headers=admin_headers).json()
+    assert (kept["full_name"], kept["is_active"]) == ("Renamed", True)
     assert missing.status_code == 404
     assert missing.json()["code"] == "user_not_found"
     duplicate = client.post(

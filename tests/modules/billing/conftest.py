@@ -17,9 +17,9 @@ from orion.kernel.runtime import Runtime
 from orion.kernel.runtime.activation import ModuleScope
 from orion.kernel.runtime.models import TaskRun
 from tests.helpers import wait_for
-from tests.modules.billing import stripe_server
-from tests.modules.billing.stripe_server import FakeStripe
 from tests.modules.tenancy.support import signed_in
+from tests.servers import stripe_server
+from tests.servers.stripe_server import FakeStripe
 
 API = "/api/v1/billing"
 ADMIN = "/api/v1/admin/billing"

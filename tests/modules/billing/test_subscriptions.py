@@ -353,8 +353,8 @@ def test_two_subscribe_requests_at_once_make_one_subscription_here_and_at_stripe
 def test_the_webhook_endpoint_without_a_signing_secret_refuses_everything(
     client, runtime, monkeypatch
 ):
-    from tests.modules.billing import stripe_server
     from tests.modules.billing.conftest import WEBHOOK
+    from tests.servers import stripe_server
 
     monkeypatch.setitem(runtime.settings.modules, "billing", {})
     payload = b'{"id": "evt_1"}'

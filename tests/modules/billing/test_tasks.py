@@ -14,8 +14,8 @@ from orion.kernel.runtime.limits import consume_counter
 from orion.modules.billing.models import StripeEvent, UsageCounter, UserSubscription
 from orion.modules.billing.periods import month_start
 from orion.modules.credits import services as credits
-from tests.modules.billing import stripe_server
 from tests.modules.billing.conftest import API, change, run_twice, stored
+from tests.servers import stripe_server
 
 pytestmark = pytest.mark.usefixtures("worker")
 

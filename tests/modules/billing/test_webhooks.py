@@ -12,8 +12,8 @@ import pytest
 from orion.modules.billing import webhooks
 from orion.modules.billing.models import StripeEvent, UserSubscription
 from tests.helpers import wait_for
-from tests.modules.billing import stripe_server
 from tests.modules.billing.conftest import API, WEBHOOK, stored
+from tests.servers import stripe_server
 
 pytestmark = pytest.mark.usefixtures("worker")
 

@@ -137,6 +137,14 @@ def test_a_test_run_of_a_collection_runs_in_the_worker(client, superadmin):
         headers=superadmin,
     )
     assert again.status_code == 409
+    # An explicit null may not clear what a collection needs; nothing is written.
+    nulled = client.patch(
+        f"{API}/test-collections/{collection_id}", json={"path": None}, headers=superadmin
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert [e["field"] for e in nulled.json()["errors"]] == ["path"]
+    kept = client.get(f"{API}/test-collections/{collection_id}", headers=superadmin).json()
+    assert kept["path"] == relative(SUITE / "check_sample.py")
 
     started = client.post(
         f"{API}/test-runs",

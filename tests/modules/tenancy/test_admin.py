@@ -44,6 +44,15 @@ def test_platforms_are_created_read_changed_and_deleted(client, operator):
     )
     assert changed.json()["name"] == "Europe West"
     assert changed.json()["settings"] == {"registration_open": True}
+    nulled = client.patch(
+        f"{ADMIN}/platforms/{platform_id}",
+        headers=operator,
+        json={"name": "Not Saved", "settings": None},
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert [e["field"] for e in nulled.json()["errors"]] == ["settings"]
+    kept = client.get(f"{ADMIN}/platforms/{platform_id}", headers=operator).json()
+    assert (kept["name"], kept["settings"]) == ("Europe West", {"registration_open": True})
     count = client.get(f"{ADMIN}/platforms", headers=operator).json()["count"]
     newest = client.get(  # oldest first: other tests' platforms come before it
         f"{ADMIN}/platforms", headers=operator, params={"limit": 1, "offset": count - 1}
@@ -131,6 +140,9 @@ def test_a_suspended_tenant_can_no_longer_be_acted_for(client, operator, member)
     admin = member()
     url = f"{ADMIN}/tenants/{admin.tenant.tenant_id}"
     assert client.get("/api/v1/tenancy/tenant", headers=admin.headers).status_code == 200
+    neither = client.patch(url, headers=operator, json={"is_active": None})
+    assert neither.status_code == 422, neither.text
+    assert [e["field"] for e in neither.json()["errors"]] == ["is_active"]
     suspended = client.patch(url, headers=operator, json={"is_active": False})
     assert suspended.json()["is_active"] is False
     assert client.get("/api/v1/tenancy/tenant", headers=admin.headers).status_code in (401, 403)

@@ -19,6 +19,10 @@ def test_members_see_their_tenant_without_a_balance_yet(client, member):
     assert body["balance"] is None
     renamed = client.patch(f"{API}/tenant", headers=admin.headers, json={"name": "New Name"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "New Name"
+    nulled = client.patch(f"{API}/tenant", headers=admin.headers, json={"slug": None})
+    assert nulled.status_code == 422, nulled.text
+    assert [e["field"] for e in nulled.json()["errors"]] == ["slug"]
+    assert client.get(f"{API}/tenant", headers=admin.headers).json()["slug"] == body["slug"]
     user = member(admin.tenant, role="user")
     assert client.get(f"{API}/tenant", headers=user.headers).status_code == 200
     denied = client.patch(f"{API}/tenant", headers=user.headers, json={"name": "Mine"})
@@ -70,6 +74,12 @@ def test_a_tenant_admin_manages_stores(client, member):
     assert client.get(url, headers=admin.headers).json()["name"] == "Main Street"
     changed = client.patch(url, headers=admin.headers, json={"name": "High Street"})
     assert changed.json()["name"] == "High Street"
+    nulled = client.patch(
+        url, headers=admin.headers, json={"name": "Lost", "currency": None, "is_active": None}
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert {e["field"] for e in nulled.json()["errors"]} == {"currency", "is_active"}
+    assert client.get(url, headers=admin.headers).json()["name"] == "High Street"
     second = client.post(
         f"{API}/stores", headers=admin.headers, json={"name": "Second", "code": "second"}
     ).json()
@@ -154,6 +164,8 @@ def test_a_tenant_admin_changes_roles_and_removes_members(client, member):
         f"{API}/members/{staff_id}", headers=admin.headers, json={"role": "owner"}
     )
     assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["field"] == "role"
+    no_role = client.patch(f"{API}/members/{staff_id}", headers=admin.headers, json={"role": None})
+    assert no_role.status_code == 422 and no_role.json()["errors"][0]["field"] == "role"
     promoted = client.patch(
         f"{API}/members/{staff_id}", headers=admin.headers, json={"role": "tenant_admin"}
     )

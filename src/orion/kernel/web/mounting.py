@@ -49,6 +49,7 @@ from orion.kernel.web.dependencies import (
     target_tenant,
 )
 from orion.kernel.web.docs import declare_security
+from orion.kernel.web.hygiene import check_text
 from orion.kernel.web.problems import add_problem_renderer
 
 OPERATOR_TENANT_PREFIX = "/api/v1/admin/{code}/tenants/{{tenant_id}}"
@@ -151,26 +152,47 @@ def answer_on_the_loop(router: APIRouter) -> None:
     endpoints waiting for a row lock (the next invoice number, the last units of a
     product) that a finished endpoint holds while it waits for a thread to validate its
     answer: no commit, no lock released, a stalled server. Awaited from the loop, the
-    finished endpoint needs no second thread, and the commit has its own (RequestWork)."""
+    finished endpoint needs no second thread, and the commit has its own (RequestWork).
+
+    The same wrapper checks the text of the endpoint's validated bodies first (control
+    characters in single-line fields, `kernel.web.hygiene.check_text`), for async
+    endpoints too."""
     for route in router.routes:
         endpoint = getattr(route, "endpoint", None)
         if (
             not isinstance(route, APIRoute)
             or endpoint is None
-            or inspect.iscoroutinefunction(endpoint)
             or getattr(endpoint, _ON_THE_LOOP, False)
         ):
             continue
+        bodies = _body_locations(route)
+        if inspect.iscoroutinefunction(endpoint) and not bodies:
+            continue
 
-        def awaited(call: Any) -> Any:
+        def awaited(call: Any, bodies: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+            on_a_thread = not inspect.iscoroutinefunction(call)
+
             @functools.wraps(call)
             async def endpoint_on_a_thread(*args: Any, **kwargs: Any) -> Any:
-                return await run_in_threadpool(call, *args, **kwargs)
+                for name, location in bodies:  # the kernel's text hygiene (kernel.web.hygiene)
+                    check_text(kwargs.get(name), location)
+                if on_a_thread:
+                    return await run_in_threadpool(call, *args, **kwargs)
+                return await call(*args, **kwargs)
 
             setattr(endpoint_on_a_thread, _ON_THE_LOOP, True)
             return endpoint_on_a_thread
 
-        route.endpoint = awaited(endpoint)
+        route.endpoint = awaited(endpoint, bodies)
+
+
+def _body_locations(route: APIRoute) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(parameter name, where its fields are in the request) of each body parameter the
+    endpoint itself takes: `("body",)` for a body sent as it is, `("body", alias)` for one
+    embedded beside others (FastAPI's rule)."""
+    params = route.dependant.body_params
+    embedded = len(params) > 1 or any(getattr(p.field_info, "embed", False) for p in params)
+    return tuple((p.name, ("body", p.alias) if embedded else ("body",)) for p in params)
 
 
 def load_all(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from orion.kernel.errors import (
     ValidationFailed,
     problem_for_status,
 )
+from orion.kernel.web.limits import BODY_LIMIT
 from orion.kernel.web.messages import describe, field_path
 
 log = structlog.get_logger(__name__)
@@ -76,6 +77,14 @@ def _form_expected(request: Request) -> bool:
     return body_field is not None and isinstance(body_field.field_info, params.Form)
 
 
+def _too_large(request: Request) -> str:
+    """A body beyond the route's limit (`kernel.web.limits`), said with the limit."""
+    limit = request.scope.get(BODY_LIMIT)
+    if not isinstance(limit, int):
+        return "the request body is too large"
+    return f"the request body is larger than the {limit:,} bytes this route takes"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OrionError)
     async def orion_error(request: Request, exc: OrionError) -> Response:
@@ -89,7 +98,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        error = problem_for_status(exc.status_code, exc.detail if exc.detail else None)
+        detail = exc.detail if exc.detail else None
+        if exc.status_code == 413:
+            detail = _too_large(request)
+        error = problem_for_status(exc.status_code, detail)
+        if exc.status_code == 413:
+            error.code = "content_too_large"  # RFC 9110's name; Python's phrase is older
         error.headers.update(exc.headers or {})
         return problem_response(request, error)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 
 ModelName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@+-]+$")]
 Price = Annotated[int, Field(ge=0, le=10**12, description="Credits per million tokens")]
@@ -36,7 +37,9 @@ class ChatMessage(BaseModel):
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
     # A string, a list of content parts, or null (an assistant message with tool calls).
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[dict[str, Any]] | None = Field(
+        default=None, json_schema_extra={"multiline": True}
+    )
 
 
 class StreamOptions(BaseModel):
@@ -112,6 +115,12 @@ class AiModelUpdate(BaseModel):
     max_output_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
     fallbacks: list[ModelName] | None = Field(default=None, max_length=5)
     is_active: bool | None = None
+
+    # May be left out (unchanged), never null: a model has each (no fallbacks: []).
+    _required = not_null(
+        "upstream_model", "input_price", "output_price", "max_output_tokens", "fallbacks",
+        "is_active",
+    )  # fmt: skip
 
 
 class AiModelPublic(BaseModel):

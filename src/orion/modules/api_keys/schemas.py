@@ -16,14 +16,17 @@ from pydantic import (
     Field,
     HttpUrl,
     SecretStr,
+    UrlConstraints,
     ValidationInfo,
     field_validator,
 )
 
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Key = Annotated[SecretStr, Field(min_length=8, max_length=500)]
+BaseUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]  # the column's length
 
 
 class Provider(StrEnum):
@@ -44,7 +47,7 @@ class _KeyCreate(BaseModel):
     provider: Provider
     name: Name = "default"
     api_key: Key
-    base_url: HttpUrl | None = Field(
+    base_url: BaseUrl | None = Field(
         default=None,
         validate_default=True,
         description="Required for openai_compatible; overrides the provider's default URL",
@@ -66,9 +69,12 @@ class _KeyUpdate(BaseModel):
 
     name: Name | None = None
     api_key: Key | None = None
-    base_url: HttpUrl | None = None
+    base_url: BaseUrl | None = None
     is_active: bool | None = None
     validate_key: bool = False
+
+    # May be left out (unchanged), never null: a key always has these.
+    _required = not_null("name", "api_key", "is_active")
 
 
 class TenantApiKeyCreate(_KeyCreate):
@@ -87,6 +93,8 @@ class AdminApiKeyCreate(_KeyCreate):
 
 class AdminApiKeyUpdate(_KeyUpdate):
     allow_tenants: bool | None = None
+
+    _allow_tenants_required = not_null("allow_tenants")
 
 
 class _KeyPublic(BaseModel):

@@ -131,22 +131,22 @@ def _uuid(value: object) -> uuid.UUID | None:
 def _jwt_principal(session: Session, connection: HTTPConnection, token: str) -> Principal:
     claims = runtime_of(session).jwt.decode(token, audience="access")
     user_id, family = _uuid(claims.get("sub")), _uuid(claims.get("sid"))
+    if family is None:
+        # Every access JWT Orion issues belongs to a sign-in session (`sid`), which signing
+        # out or a password reset ends; one without could not be ended: not accepted.
+        raise Unauthenticated("the token belongs to no sign-in session", code="token_invalid")
     found, session_on = (
         services.user_and_session(session, user_id, family) if user_id else (None, False)
     )
     user = _usable(found)
-    if family is not None:
-        if not session_on:
-            raise Unauthenticated(
-                "this sign-in session has ended; sign in again", code="session_revoked"
-            )
-        connection.state.auth_session_id = family
+    if not session_on:
+        raise Unauthenticated(
+            "this sign-in session has ended; sign in again", code="session_revoked"
+        )
+    connection.state.auth_session_id = family
     remember_credential(
         connection,
-        Credential(
-            expires_at=_expiry(claims),
-            state={"auth_session_id": family} if family is not None else {},
-        ),
+        Credential(expires_at=_expiry(claims), state={"auth_session_id": family}),
     )
     raw_header = connection.headers.get(TENANT_HEADER)
     if raw_header:

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 
 PASSWORD_MAX_LENGTH = 256
 
@@ -56,9 +57,11 @@ class UserCreate(UserBase):
 class UserUpdate(BaseModel):
     """A platform operator changes an account."""
 
-    full_name: FullName | None = None
+    full_name: FullName | None = None  # null clears it
     is_active: bool | None = None
     is_superadmin: bool | None = None
+
+    _required = not_null("is_active", "is_superadmin")  # may be left out, never null
 
 
 class UserUpdateMe(BaseModel):
@@ -67,6 +70,8 @@ class UserUpdateMe(BaseModel):
     current_password: Password | None = Field(
         default=None, description="Required to change the email address"
     )
+
+    _required = not_null("email")  # an account always has one
 
 
 class UserPublic(BaseModel):

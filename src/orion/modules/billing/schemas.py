@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 
 MAX_AMOUNT = 10**12  # ten billion in major units: far above any plan, far below BIGINT
 
@@ -97,7 +98,9 @@ LIVE_STATUSES = (
 class SubscriptionPlanBase(BaseModel):
     code: PlanCode = Field(description="Stable identifier within the platform, e.g. `pro`")
     name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    description: str | None = Field(
+        default=None, max_length=5000, json_schema_extra={"multiline": True}
+    )
     price_amount: Amount
     currency: Currency = "EUR"
     interval: Interval = Interval.MONTH
@@ -129,7 +132,9 @@ class SubscriptionPlanUpdate(BaseModel):
     from their next period on."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    description: str | None = Field(
+        default=None, max_length=5000, json_schema_extra={"multiline": True}
+    )
     price_amount: Amount | None = None
     currency: Currency | None = None
     interval: Interval | None = None
@@ -143,6 +148,12 @@ class SubscriptionPlanUpdate(BaseModel):
     is_active: bool | None = None
     is_default: bool | None = None
     sort_order: int | None = Field(default=None, ge=-1000, le=1000)
+
+    # May be left out (unchanged), never null: their columns hold a value.
+    _required = not_null(
+        "name", "price_amount", "currency", "interval", "trial_days", "features", "limits",
+        "included_credits", "is_active", "is_default", "sort_order",
+    )  # fmt: skip
 
 
 class SubscriptionPlanPublic(SubscriptionPlanBase):

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 
 # A marker or keyword expression: pytest's own syntax, never an option of its own.
 _EXPRESSION = r"^[A-Za-z0-9_][A-Za-z0-9_ .()\[\]=:,'\"-]*$"
@@ -140,6 +141,8 @@ class TestCollectionUpdate(BaseModel):
     keyword: str | None = Field(default=None, max_length=200, pattern=_EXPRESSION)
     time_limit_seconds: int | None = Field(default=None, ge=1, le=86_400)
     description: str | None = Field(default=None, max_length=500)
+
+    _required = not_null("name", "path")  # may be left out, never null: a collection has both
 
 
 class TestCollectionPublic(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSc
 
 from orion.kernel.data.money import Currency
 from orion.kernel.data.paging import Listing
+from orion.kernel.web.hygiene import not_null
 from orion.modules.auth.schemas import EmailAddress
 
 # The tenant roles; platform operators are superadmins (auth) and need no membership.
@@ -73,6 +74,8 @@ class PlatformUpdate(BaseModel):
     name: Name | None = None
     settings: dict[str, Any] | None = None
 
+    _required = not_null("name", "settings")  # may be left out, never null
+
 
 class PlatformPublic(PlatformBase):
     model_config = ConfigDict(from_attributes=True)
@@ -104,11 +107,15 @@ class TenantUpdate(BaseModel):
     name: Name | None = None
     slug: Slug | None = None
 
+    _required = not_null("name", "slug")  # may be left out, never null
+
 
 class TenantAdminUpdate(TenantUpdate):
     """What an operator may change besides the tenant's own fields: suspend or resume it."""
 
     is_active: bool | None = None
+
+    _active_required = not_null("is_active")
 
 
 class Tenant(TenantBase):
@@ -190,6 +197,8 @@ class StoreUpdate(BaseModel):
     currency: Currency | None = None
     is_active: bool | None = None
 
+    _required = not_null("name", "code", "currency", "is_active")  # may be left out, never null
+
 
 class StorePublic(StoreBase):
     model_config = ConfigDict(from_attributes=True)
@@ -221,6 +230,8 @@ class MembershipUpdate(BaseModel):
     store_ids: StoreIds | None = Field(
         default=None, description="Limit the member to these stores; null: every store"
     )
+
+    _required = not_null("role")  # may be left out, never null; store_ids null: every store
 
 
 class MembershipPublic(BaseModel):

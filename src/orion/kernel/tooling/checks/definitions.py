@@ -18,6 +18,7 @@ from orion.kernel.contract.modules import QUEUES, ModuleDefinition, Registry, Ti
 from orion.kernel.contract.points import POINTS
 from orion.kernel.data.db import Base
 from orion.kernel.runtime.tasks import KERNEL, TaskSpec, task_specs
+from orion.kernel.tooling.checks.columns import schema_column_problems
 from orion.kernel.tooling.checks.shape import (
     missing_files,
     undeclared_imports,
@@ -153,6 +154,7 @@ class _Checker:
                 ("settings", lambda d=definition: self.check_settings(d)),
                 ("tables", lambda d=definition: self.check_tables(d)),
                 ("migrations", lambda d=definition: self.check_migrations(d)),
+                ("schemas", lambda d=definition: self.check_schema_columns(d)),
             ]
             for field, check in checks:
                 self.guarded(definition, field, check)
@@ -182,6 +184,10 @@ class _Checker:
                 f"menu item {path!r}",
                 "no GET route of the module's console routers serves this path",
             )
+
+    def check_schema_columns(self, definition: ModuleDefinition) -> None:
+        for where, problem in schema_column_problems(definition):
+            self.problem(definition, where, problem)
 
     def check_imports(self, definition: ModuleDefinition) -> None:
         for found in undeclared_imports(definition, self.registry):

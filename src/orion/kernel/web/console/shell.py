@@ -23,7 +23,13 @@ from starlette.datastructures import FormData as StarletteForm
 from orion.kernel.contract.points import STORE_DIRECTORY, StoreInfo
 from orion.kernel.contract.principal import Principal
 from orion.kernel.data.money import format_money
-from orion.kernel.errors import NotFound, OrionError, PermissionDenied, Unauthenticated
+from orion.kernel.errors import (
+    NotFound,
+    OrionError,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
 from orion.kernel.runtime import Runtime
 
 # The console's sign-in cookies are credentials, so the request path (the principal cache)
@@ -31,6 +37,7 @@ from orion.kernel.runtime import Runtime
 from orion.kernel.web.dependencies import SESSION_COOKIE as SESSION_COOKIE
 from orion.kernel.web.dependencies import TENANT_COOKIE as TENANT_COOKIE
 from orion.kernel.web.dependencies import OptionalPrincipal, SessionDep, find_store
+from orion.kernel.web.hygiene import check_text
 from orion.kernel.web.messages import describe, field_path
 
 log = structlog.get_logger(__name__)
@@ -99,6 +106,8 @@ class PageContext:
             csrf_field=lambda: Markup('<input type="hidden" name="{}" value="{}">').format(
                 CSRF_FIELD, self.csrf_token
             ),
+            # Inline <script>s carry it: the console's Content-Security-Policy (web.security).
+            csp_nonce=getattr(self.request.state, "csp_nonce", ""),
             **context,
         )
         response = HTMLResponse(html, status_code=status)
@@ -206,7 +215,11 @@ def parse_form(model: type[M], data: dict[str, Any]) -> tuple[M | None, FormErro
     """Validate posted fields with a schema: (the model, {}) or (None, {field: message})."""
     try:
         # A form's fields are text: "500" is read as the number a strict API schema wants.
-        return model.model_validate(data, strict=False), {}
+        parsed = model.model_validate(data, strict=False)
+        check_text(parsed, ())  # control characters in single-line fields (kernel.web.hygiene)
+        return parsed, {}
+    except ValidationFailed as refused:
+        return None, {e.field: e.message for e in refused.errors}
     except ValidationError as exc:
         errors: FormErrors = {}
         for error in exc.errors():
