@@ -101,13 +101,15 @@ def test_a_used_module_loads_first_but_is_neither_required_nor_switched_on_with_
     assert [d.code for d in registry.requirements_closure("reports")] == ["shop"]
 
 
-def test_a_used_module_must_be_installed_and_a_core_one_uses_only_core_ones():
+def test_a_used_module_must_be_installed_and_a_core_one_uses_no_internal_ones():
     assert "reports uses ghost, which is not installed" in registry_error(
         module("reports", uses=("ghost",))
     )
-    assert "a core module may only use core modules" in registry_error(
-        module("base", tier=Tier.CORE, uses=("extras",)), module("extras")
+    assert "a core module may only use core and optional modules" in registry_error(
+        module("base", tier=Tier.CORE, uses=("tools",)), module("tools", tier=Tier.INTERNAL)
     )
+    registry = Registry([module("base", tier=Tier.CORE, uses=("extras",)), module("extras")])
+    assert registry.get("base").required_codes == ()
     assert "a -> b -> a" in registry_error(module("a", uses=("b",)), module("b", "a"))
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -26,15 +27,40 @@ from orion.settings import OrionSettings
 # -- passwords -------------------------------------------------------------------------------
 
 _passwords = PasswordHash((Argon2Hasher(),))
+PASSWORD_MIN_LENGTH = 10
 
 
 def hash_password(password: str) -> str:
     return _passwords.hash(password)
 
 
-def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
-    """(matches, new hash when the stored one uses outdated parameters)."""
+@functools.cache
+def _nobodys_hash() -> str:
+    return hash_password("orion-timing-equaliser-password")
+
+
+def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    """(matches, new hash when the stored one uses outdated parameters). With no stored
+    hash (no such account, or one without a password) it spends the time a real check
+    takes, so the answer's timing does not tell which accounts exist."""
+    if hashed is None:
+        _passwords.verify_and_update(password, _nobodys_hash())
+        return False, None
     return _passwords.verify_and_update(password, hashed)
+
+
+def password_weakness(password: str, *, email: str | None) -> str | None:
+    """Why a new password is too easy to guess (a sentence for a person), or None. The one
+    rule set of staff and customers' passwords."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"use at least {PASSWORD_MIN_LENGTH} characters"
+    if password.isalpha():
+        return "use digits or symbols as well as letters"
+    if password.isdigit():
+        return "use letters as well as digits"
+    if email and password.strip().lower() == email.strip().lower():
+        return "the password must not be the email address"
+    return None
 
 
 # -- opaque tokens ------------------------------------------------------------------------------

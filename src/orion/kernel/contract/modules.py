@@ -359,10 +359,13 @@ class Registry:
                     raise RegistryError(
                         f"module {definition.code} uses {used.code}, which is not installed"
                     )
-                if definition.tier is Tier.CORE and found.tier is not Tier.CORE:
+                # `uses` never switches the other on, so a core module may read an optional
+                # one where it is on (customers mails through email); internal modules serve
+                # operators only and are no one's dependency.
+                if definition.tier is Tier.CORE and found.tier is Tier.INTERNAL:
                     raise RegistryError(
                         f"core module {definition.code} uses {found.tier} module {found.code}; "
-                        "a core module may only use core modules"
+                        "a core module may only use core and optional modules"
                     )
                 if used.specifier and Version(found.version) not in used.specifier:
                     raise RegistryError(

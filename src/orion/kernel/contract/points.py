@@ -18,6 +18,7 @@ import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.orm import Session
@@ -179,6 +180,54 @@ class StoreDirectory(Protocol):
 
     def stores(self, session: Session, tenant: TenantContext) -> list[StoreInfo]: ...
 
+    def public_store(self, session: Session, store_id: uuid.UUID) -> StoreInfo | None:
+        """Any tenant's store, for its storefront (the store names its tenant)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """A store's signed-in customer, as the storefront routes of every module see one."""
+
+    id: uuid.UUID
+    store_id: uuid.UUID
+    email: str
+    name: str
+    session_id: uuid.UUID | None = None  # the sign-in session the token belongs to
+
+
+class CustomerAuthenticator(Protocol):
+    """Turn a customer's bearer token into the customer of `store` (None: not one of its
+    customers, or signed out). Staff tokens are never customers' tokens."""
+
+    def __call__(self, session: Session, store: StoreInfo, token: str) -> CustomerRef | None: ...
+
+
+@runtime_checkable
+class CustomerData(Protocol):
+    """What a module holds of a customer: its part of the customer's export, and its
+    anonymisation when the customer is erased (amounts and ledgers stay as they are)."""
+
+    def export(
+        self, session: Session, tenant: TenantContext, customer_id: uuid.UUID
+    ) -> dict[str, Any]: ...
+
+    def erase(self, session: Session, tenant: TenantContext, customer_id: uuid.UUID) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookFailures:
+    """A module's webhooks received since a moment that failed, and the latest error."""
+
+    count: int
+    last_error: str | None = None
+
+
+class WebhookHealth(Protocol):
+    """How a module that receives webhooks (Stripe's, ...) fared with them lately."""
+
+    def __call__(self, session: Session, since: datetime) -> WebhookFailures: ...
+
 
 @dataclass(frozen=True, slots=True)
 class DashboardCard:
@@ -294,6 +343,24 @@ MAIL_DELIVERY = ExtensionPoint(
     many=False,
     description="whether a tenant's mail would be sent, or why not (tenancy, auth pages)",
 )
+STOREFRONT_CUSTOMERS = ExtensionPoint(
+    "storefront_customers",
+    CustomerAuthenticator,
+    many=False,
+    description="a store's signed-in customer from a bearer token (kernel: storefront routes)",
+)
+CUSTOMER_DATA = ExtensionPoint(
+    "customer_data",
+    CustomerData,
+    many=True,
+    description="a customer's data held by a module: export and erasure (customers)",
+)
+WEBHOOK_FAILURES = ExtensionPoint(
+    "webhook_failures",
+    WebhookHealth,
+    many=True,
+    description="webhooks a module received that failed, across tenants (monitoring)",
+)
 OPENAI_PROBLEM_RENDERER = ExtensionPoint(
     "openai_problem_renderer",
     ProblemRenderer,
@@ -314,5 +381,8 @@ POINTS: dict[str, ExtensionPoint[Any]] = {
         OPENAI_PROBLEM_RENDERER,
         DASHBOARD_CARDS,
         MAIL_DELIVERY,
+        STOREFRONT_CUSTOMERS,
+        CUSTOMER_DATA,
+        WEBHOOK_FAILURES,
     )
 }

@@ -1,4 +1,4 @@
-"""Usage limits: the `usage_limits` extension point.
+"""Usage limits (the `usage_limits` extension point) and the deployment's rate limiters.
 
 A module that sells plans (billing) provides an object with two methods:
 
@@ -19,10 +19,17 @@ own before counting.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import USAGE_LIMITS, UsageLimits
 from orion.kernel.data.tenancy import TenantContext
+
+if TYPE_CHECKING:
+    from orion.kernel.runtime import Runtime
 
 
 def _providers(session: Session, tenant: TenantContext) -> list[UsageLimits]:
@@ -56,3 +63,26 @@ def consume_counter(
     for provider in _providers(session, tenant):
         used = provider.consume(session, tenant, counter=counter, amount=amount)
     return used
+
+
+# -- rate limits (the `limits` library) --------------------------------------------------------
+
+
+def rate_limiter(runtime: Runtime, namespace: str) -> FixedWindowRateLimiter:
+    """The deployment's fixed-window rate limiter for `namespace` (one per runtime): counters
+    in Redis when the broker is Redis, so every process of the deployment agrees (keys under
+    `broker_key_prefix` + namespace), else in this process (the embedded deployment is one
+    process). Callers treat it as a guard, not a ledger: when Redis is unreachable they let
+    the request through and log it."""
+    key = f"rate_limiter:{namespace}"
+    limiter = runtime.extras.get(key)
+    if limiter is None:
+        settings = runtime.settings
+        url = settings.broker_url or ""
+        if url.startswith(("redis://", "rediss://")):
+            prefix = f"{settings.broker_key_prefix}{namespace}"
+            storage = storage_from_string(url, key_prefix=prefix)
+        else:
+            storage = storage_from_string("memory://")
+        limiter = runtime.extras[key] = FixedWindowRateLimiter(storage)
+    return limiter

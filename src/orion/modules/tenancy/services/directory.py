@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import StoreInfo
 from orion.kernel.contract.principal import Membership as MemberStanding
-from orion.kernel.data.tenancy import TenantContext, acting_for
+from orion.kernel.data.tenancy import TenantContext, acting_for, all_tenants
 from orion.kernel.runtime import runtime_of
 from orion.kernel.runtime.activation import DEFAULT_PLATFORM_ID
 from orion.modules.tenancy.models import Store
@@ -85,6 +85,11 @@ class StoreDirectory:
             repository = StoreRepository(session)
             rows = repository.list(repository.select().order_by(Store.name, Store.id))
             return [_info(store) for store in rows]
+
+    def public_store(self, session: Session, store_id: uuid.UUID) -> StoreInfo | None:
+        with all_tenants(session):
+            store = session.get(Store, store_id)
+            return None if store is None else _info(store)
 
 
 def _info(store: Store) -> StoreInfo:
