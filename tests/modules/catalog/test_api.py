@@ -37,6 +37,11 @@ def test_a_member_creates_reads_changes_and_deletes_a_draft(client, shop):
     assert changed.status_code == 200, changed.text
     assert (changed.json()["title"], changed.json()["price"]) == ("Tee", 1990)
     assert changed.json()["vat_rate"] == 800
+    # The currency is the store's: it may be left out, not nulled; nothing is written.
+    nulled = client.patch(url, json={"price": 1, "currency": None}, headers=shop.headers)
+    assert nulled.status_code == 422, nulled.text
+    assert fields_of(nulled) == ["currency"]
+    assert client.get(url, headers=shop.headers).json()["price"] == 1990
 
     reordered = client.put(
         f"{url}/images", json={"images": ["https://img.test/a.jpg"]}, headers=shop.headers

@@ -18,6 +18,7 @@ definition = ModuleDefinition(
     routers={
         "api": "orion.modules.catalog.routes:api",
         "admin": "orion.modules.catalog.routes:admin",
+        "public": "orion.modules.catalog.routes:public",
         "console": "orion.modules.catalog.console:pages",
     },
     permissions=(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from orion.kernel.data.languages import LANGUAGES
 from orion.kernel.data.money import amount_text, parse_amount
 from orion.kernel.data.paging import Page
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormPage, StoreChoice
@@ -29,7 +30,6 @@ from orion.modules.catalog.console_categories import (
     store_url,
 )
 from orion.modules.catalog.console_categories import router as categories_router
-from orion.modules.catalog.models import LANGUAGES
 from orion.modules.catalog.schemas import (
     BulkRequest,
     ItemCreate,

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import StoreInfo
+from orion.kernel.data.languages import LANGUAGES
 from orion.kernel.errors import NotFound
 from orion.kernel.web.console import ConsolePage, ConsoleStore, FormData, FormPage, StoreChoice
 from orion.kernel.web.console.shell import PageContext
 from orion.kernel.web.dependencies import SessionDep
 from orion.modules.catalog import services
-from orion.modules.catalog.models import LANGUAGES
 from orion.modules.catalog.schemas import CategoryCreate, CategoryUpdate
 
 BASE = "/console/catalog"

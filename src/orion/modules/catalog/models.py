@@ -29,7 +29,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from orion.kernel.data.db import Base, JSONType, TenantScoped, Timestamps, UUIDPrimaryKey
 
 STATUSES = ("draft", "active", "archived")
-LANGUAGES = ("en", "fr", "de")
 VAT_CODES = ("standard", "intermediate", "reduced", "super_reduced")
 # Luxembourg's rates, for a platform whose operators configured none.
 SEARCH_VECTOR = "to_tsvector('simple'::regconfig, search_text)"

@@ -5,7 +5,9 @@
 /api/v1/admin/catalog/tenants/{tenant_id}/... Per-store routes sit under
 `/stores/{store_id}` (`CurrentStore`: 404 `store_not_found` for a store of another tenant
 or one the member does not reach). `admin` (/api/v1/admin/catalog) holds the platforms'
-VAT rates. Routes are thin: parse, call one service function, answer a schema.
+VAT rates; `public` (/api/v1/public/catalog/stores/{store_id}/...) is the storefront's
+catalogue: active products and the category tree, for anyone. Routes are thin: parse,
+call one service function, answer a schema.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from orion.kernel.web.dependencies import (
     problem_responses,
 )
 from orion.kernel.web.responses import ListingResponse
+from orion.kernel.web.storefront import StorefrontDep
 from orion.modules.catalog import services
 from orion.modules.catalog.dependencies import CanManage, CanRead
 from orion.modules.catalog.schemas import (
@@ -42,6 +45,9 @@ from orion.modules.catalog.schemas import (
     ItemQuery,
     ItemsPublic,
     ItemUpdate,
+    ShopItemPublic,
+    ShopItemQuery,
+    ShopItemsPublic,
     VariantCreate,
     VariantPublic,
     VariantUpdate,
@@ -51,6 +57,7 @@ from orion.modules.catalog.schemas import (
 
 api = APIRouter()
 admin = APIRouter()
+public = APIRouter()
 
 READ = problem_responses(404)
 WRITE = problem_responses(404, 409, 422)
@@ -313,3 +320,36 @@ def put_platform_vat_rates(
 ) -> VatRatesPublic:
     """Replace a platform's VAT rates; products keep the rate they carry."""
     return services.set_vat_rates(session, platform_id, data=body)
+
+
+# -- the storefront ----------------------------------------------------------------------------
+
+ShopFilters = Annotated[ShopItemQuery, Query()]
+
+
+@public.get(
+    "/stores/{store_id}/items", response_model=ShopItemsPublic, responses=problem_responses(404)
+)
+def shop_items(
+    session: SessionDep, shop: StorefrontDep, filters: ShopFilters, page: KeysetDep
+) -> ListingResponse:
+    """The store's active products: search `q`, a category (with its subcategories), a price
+    range; keyset pages. Whether a product can be bought is `in_stock`."""
+    return ListingResponse(
+        services.shop_items(
+            session, shop.tenant, store_id=shop.store.id, filters=filters, page=page
+        )
+    )
+
+
+@public.get("/stores/{store_id}/items/{item_id}", responses=READ)
+def shop_item(session: SessionDep, shop: StorefrontDep, item_id: uuid.UUID) -> ShopItemPublic:
+    return services.shop_item_detail(session, shop.tenant, store_id=shop.store.id, item_id=item_id)
+
+
+@public.get("/stores/{store_id}/categories", responses=READ)
+def shop_categories(session: SessionDep, shop: StorefrontDep) -> CategoryTreePublic:
+    """The store's category tree."""
+    return CategoryTreePublic(
+        data=services.category_tree(session, shop.tenant, store_id=shop.store.id)
+    )

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from orion.kernel.data.languages import Language, in_some_language
 from orion.kernel.data.money import BasisPoints, Currency, MinorUnits
 from orion.kernel.data.paging import KeysetListing, Listing
 
@@ -39,9 +40,6 @@ class StockState(StrEnum):
     low = "low"
     out_of_stock = "out_of_stock"
     untracked = "untracked"
-
-
-Language = Literal["en", "fr", "de"]
 
 
 def _no_nul(value: str) -> str:
@@ -111,7 +109,7 @@ SearchText = _text(200)
 CategoryName = _text(200)
 
 Titles = Annotated[dict[Language, Title], Field(description="Per language: en, fr, de")]
-Descriptions = dict[Language, Description]
+Descriptions = Annotated[dict[Language, Description], Field(json_schema_extra={"multiline": True})]
 Attributes = Annotated[dict[AttributeKey, AttributeValue], Field(max_length=50)]
 Options = Annotated[
     dict[AttributeKey, AttributeValue],
@@ -121,13 +119,7 @@ Images = Annotated[list[ImageUrl], Field(max_length=20, description="In the orde
 CategoryIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 
 
-def _titles_given(value: dict[str, str] | None) -> dict[str, str] | None:
-    if value is None:
-        return None
-    kept = {lang: text for lang, text in value.items() if text}
-    if not kept:
-        raise ValueError("give a title in at least one language (en, fr or de)")
-    return kept
+_titles_given = in_some_language("title")
 
 
 def _not_null(value: Any) -> Any:
@@ -225,6 +217,7 @@ class ItemUpdate(_Input):
         "titles",
         "descriptions",
         "price",
+        "currency",  # only the store's is accepted; null would say nothing
         "vat_rate",
         "status",
         "images",
@@ -434,6 +427,9 @@ class SellableItem(BaseModel):
     unit_price: int
     currency: str
     vat_rate: int
+    available_quantity: int | None = Field(
+        default=None, description="What can be sold now; None when the stock is not tracked"
+    )
 
 
 class ProductLabel(BaseModel):
@@ -443,3 +439,49 @@ class ProductLabel(BaseModel):
     variant_id: uuid.UUID | None
     sku: str
     title: str
+
+
+# -- the storefront ----------------------------------------------------------------------------
+
+
+class ShopVariantPublic(BaseModel):
+    """A variant as shoppers see it: whether it can be bought, not the stock figures."""
+
+    id: uuid.UUID
+    sku: str
+    options: dict[str, str]
+    price: int = Field(description="Minor units, VAT included (the product's when not its own)")
+    in_stock: bool
+
+
+class ShopItemPublic(BaseModel):
+    """An active product as a store's shoppers see it."""
+
+    id: uuid.UUID
+    sku: str
+    gtin: str | None
+    title: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    price: int = Field(description="Minor units, VAT included")
+    currency: str
+    vat_rate: int
+    images: list[str]
+    attributes: dict[str, str]
+    category_ids: list[uuid.UUID]
+    in_stock: bool = Field(description="False when the product (every variant) is sold out")
+    variants: list[ShopVariantPublic]
+
+
+ShopItemsPublic = KeysetListing[ShopItemPublic]
+
+
+class ShopItemQuery(BaseModel):
+    """Search and filters of a storefront's product list (active products only)."""
+
+    q: SearchText | None = Field(default=None, description="Title words, a SKU or a GTIN")
+    category_id: uuid.UUID | None = None
+    min_price: MinorUnits | None = None
+    max_price: MinorUnits | None = None
+    sort: ItemSort = "title"
+    order: Literal["asc", "desc"] = "asc"

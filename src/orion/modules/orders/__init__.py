@@ -23,6 +23,7 @@ definition = ModuleDefinition(
     routers={
         "api": "orion.modules.orders.routes:api",
         "console": "orion.modules.orders.console:pages",
+        "public": "orion.modules.orders.routes:public",
     },
     permissions=(
         Permission("orders.read", "See orders and invoices", roles=("tenant_admin", "staff")),
@@ -43,6 +44,19 @@ definition = ModuleDefinition(
         ),
     ),
     handlers={"orders.order_placed": "orion.modules.orders.services:send_confirmation"},
+    # Captures and refunds of the payments module (which requires orders), recorded on the
+    # order in the transaction that records them.
+    transaction_handlers={
+        "payments.payment_captured": (
+            "orion.modules.orders.services.payments:record_captured_payment"
+        ),
+        "payments.payment_refunded": (
+            "orion.modules.orders.services.payments:record_refunded_payment"
+        ),
+    },
     on_install="orion.modules.orders.services:seed_demo",
-    provides={"dashboard_cards": "orion.modules.orders.services.dashboard:dashboard_cards"},
+    provides={
+        "dashboard_cards": "orion.modules.orders.services.dashboard:dashboard_cards",
+        "customer_data": "orion.modules.orders.services:orders_of_customer",
+    },
 )

@@ -99,3 +99,21 @@ class OrderInvalid(OrdersError, ValidationFailed):
     @classmethod
     def field(cls, field: str, message: str) -> OrderInvalid:
         return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+
+class CartNotFound(OrdersError, NotFound):
+    code = "cart_not_found"
+
+
+class CartClosed(OrdersError, Conflict):
+    """The cart was checked out or merged into another: it takes no more changes."""
+
+    code = "cart_closed"
+
+
+class CartInvalid(OrdersError, ValidationFailed):
+    code = "cart_invalid"
+
+    @classmethod
+    def field(cls, name: str, message: str) -> CartInvalid:
+        return cls(f"{name}: {message}", errors=[FieldError(name, message)])

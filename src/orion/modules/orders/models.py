@@ -69,6 +69,9 @@ class Order(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The store's customer who placed it on the storefront (customers' id; no foreign key:
+    # an erased customer's orders stay, anonymised).
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
     items: Mapped[list[OrderItem]] = relationship(
         order_by="OrderItem.position", lazy="raise_on_sql", viewonly=True
@@ -228,6 +231,38 @@ class CreditNote(UUIDPrimaryKey, TenantScoped, Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cart(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
+    """A shopper's basket in one store: anonymous (found by its token, kept as a hash) or a
+    signed-in customer's (one open cart each). Checked out once, into one order."""
+
+    __tablename__ = "orders_cart"
+    __table_args__ = (Index("ix_orders_cart_store_id_customer_id", "store_id", "customer_id"),)
+
+    store_id: Mapped[uuid.UUID] = _store_fk()
+    customer_id: Mapped[uuid.UUID | None]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, merged, checked_out
+    order_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("orders_order.id", ondelete="SET NULL")
+    )
+
+
+class CartItem(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
+    """A SKU in a cart and how many; prices are read when the cart is shown or checked out."""
+
+    __tablename__ = "orders_cart_item"
+    __table_args__ = (
+        UniqueConstraint("cart_id", "sku"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    cart_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders_cart.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
 
 
 @event.listens_for(Invoice, "before_update")

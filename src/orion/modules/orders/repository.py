@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select, update
 from orion.kernel.data.db import insert_or_ignore
 from orion.kernel.data.repository import RepositoryBase
 from orion.modules.orders.exceptions import (
+    CartNotFound,
     CreditNoteNotFound,
     FulfillmentNotFound,
     InvoiceNotFound,
@@ -20,6 +21,8 @@ from orion.modules.orders.exceptions import (
     OrderNotFound,
 )
 from orion.modules.orders.models import (
+    Cart,
+    CartItem,
     CreditNote,
     Fulfillment,
     Invoice,
@@ -225,3 +228,35 @@ class SequenceRepository(RepositoryBase[InvoiceSequence]):
             )
             taken = self.session.execute(statement).scalar_one()
         return int(taken) - 1
+
+
+class CartRepository(RepositoryBase[Cart]):
+    model = Cart
+    not_found = CartNotFound
+
+    def by_token(self, store_id: uuid.UUID, token_hash: str, *, lock: bool = False) -> Cart | None:
+        query = select(Cart).where(Cart.store_id == store_id, Cart.token_hash == token_hash)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.first(query)
+
+    def open_of_customer(
+        self, store_id: uuid.UUID, customer_id: uuid.UUID, *, lock: bool = False
+    ) -> Cart | None:
+        query = (
+            select(Cart)
+            .where(Cart.store_id == store_id, Cart.customer_id == customer_id, Cart.state == "open")
+            .order_by(Cart.created_at)
+        )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.first(query)
+
+
+class CartItemRepository(RepositoryBase[CartItem]):
+    model = CartItem
+
+    def of_cart(self, cart_id: uuid.UUID) -> list[CartItem]:
+        return self.list(
+            select(CartItem).where(CartItem.cart_id == cart_id).order_by(CartItem.created_at)
+        )

@@ -1,5 +1,6 @@
 """Orders routes, per store: `/stores/{store_id}/orders/...`, `/invoices/...`,
-`/credit-notes/...`.
+`/credit-notes/...`; and the storefront's carts, checkout and a customer's orders
+(`public`, /api/v1/public/orders/stores/{store_id}/...).
 
 `api` is one router with two audiences (kernel.web.mounting): the tenant's members at
 /api/v1/orders/..., platform operators acting for a tenant at
@@ -17,8 +18,9 @@ holder would wait for a thread forever.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 
 from orion.kernel.web.dependencies import (
     CurrentStore,
@@ -30,11 +32,16 @@ from orion.kernel.web.dependencies import (
     problem_responses,
 )
 from orion.kernel.web.responses import ListingResponse
+from orion.kernel.web.storefront import CurrentCustomer, OptionalCustomer, StorefrontDep
 from orion.modules.orders import services
 from orion.modules.orders.dependencies import CanManage, CanRead, CanRefund, Filters
 from orion.modules.orders.exceptions import ConcurrentPlacement
 from orion.modules.orders.schemas import (
     CancelCreate,
+    CartItemSet,
+    CartPublic,
+    CheckoutCreate,
+    CheckoutPublic,
     CreditNotePublic,
     CreditNotesPublic,
     FulfillmentCreate,
@@ -52,9 +59,12 @@ from orion.modules.orders.schemas import (
     RefundPublic,
     ReturnCreate,
     ReturnPublic,
+    ShopOrderPublic,
+    ShopOrdersPublic,
 )
 
 api = APIRouter()
+public = APIRouter()
 Encoded = ListingResponse  # any validated schema, encoded once (kernel.web.responses)
 
 ORDERS = "/stores/{store_id}/orders"
@@ -383,3 +393,133 @@ def credit_note_pdf(
         session, tenant, store_id=store.id, credit_note_id=credit_note_id
     )
     return _pdf(note.snapshot, note.number)
+
+
+# -- the storefront ------------------------------------------------------------------------
+
+CART = "/stores/{store_id}/cart"
+CartToken = Annotated[
+    str | None,
+    Header(alias="X-Cart-Token", max_length=200, description="An anonymous cart's token"),
+]
+OrderToken = Annotated[
+    str | None,
+    Header(alias="X-Order-Token", max_length=200, description="The checkout's access_token"),
+]
+SHOP = problem_responses(401, 404, 409, 422, 429)
+
+
+@public.post("/stores/{store_id}/carts", status_code=status.HTTP_201_CREATED, responses=SHOP)
+def open_cart(session: SessionDep, shop: StorefrontDep, customer: OptionalCustomer) -> CartPublic:
+    """A new cart: an anonymous one answers its `token` once (send it as `X-Cart-Token`);
+    a signed-in customer gets their open cart (made the first time)."""
+    opened = services.open_cart(session, shop.tenant, store=shop.store, customer=customer)
+    return services.cart_public(
+        session, shop.tenant, store=shop.store, cart=opened.cart, token=opened.token
+    )
+
+
+@public.get(CART, responses=SHOP)
+def get_cart(
+    session: SessionDep, shop: StorefrontDep, customer: OptionalCustomer, token: CartToken = None
+) -> CartPublic:
+    """The cart with today's prices; `available` is false for a line that cannot be
+    bought as it is (no longer on sale, or not that many in stock)."""
+    cart = services.find_cart(
+        session, shop.tenant, store=shop.store, customer=customer, token=token
+    )
+    return services.cart_public(session, shop.tenant, store=shop.store, cart=cart, token=None)
+
+
+@public.put(CART + "/items/{sku}", responses=SHOP)
+def set_cart_item(
+    session: SessionDep,
+    shop: StorefrontDep,
+    customer: OptionalCustomer,
+    sku: str,
+    body: CartItemSet,
+    token: CartToken = None,
+) -> CartPublic:
+    """Hold `quantity` of the SKU (0 takes it out); 422 naming `sku` for one not on sale,
+    `quantity` for more than is in stock."""
+    cart = services.find_cart(
+        session, shop.tenant, store=shop.store, customer=customer, token=token, lock=True
+    )
+    services.set_item(
+        session, shop.tenant, store=shop.store, cart=cart, sku=sku, quantity=body.quantity
+    )
+    return services.cart_public(session, shop.tenant, store=shop.store, cart=cart, token=None)
+
+
+@public.post(CART + "/merge", responses=SHOP)
+def merge_cart(
+    session: SessionDep, shop: StorefrontDep, customer: CurrentCustomer, token: CartToken = None
+) -> CartPublic:
+    """After signing in: the anonymous cart `X-Cart-Token` joins the customer's cart."""
+    if not token:
+        raise services.CartInvalid.field("X-Cart-Token", "send the anonymous cart's token")
+    cart = services.merge(session, shop.tenant, store=shop.store, customer=customer, token=token)
+    return services.cart_public(session, shop.tenant, store=shop.store, cart=cart, token=None)
+
+
+@public.post(
+    CART + "/checkout",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CheckoutPublic,
+    responses=problem_responses(401, 402, 404, 409, 422, 429),
+)
+def checkout(
+    session: SessionDep,
+    shop: StorefrontDep,
+    customer: OptionalCustomer,
+    body: CheckoutCreate,
+    token: CartToken = None,
+) -> Response:
+    """Place the cart's order (201): stock is reserved, the cart closed, the confirmation
+    mailed; pay it next (the payments module). A retried checkout answers the same order
+    (200). 409 `insufficient_stock` naming `items[i].quantity` leaves the cart as it was."""
+    cart = services.find_cart(
+        session, shop.tenant, store=shop.store, customer=customer, token=token, lock=True
+    )
+    placed = services.checkout(
+        session, shop.tenant, store=shop.store, cart=cart, customer=customer, data=body
+    )
+    answer = CheckoutPublic(
+        order=services.shop_order_public(session, shop.tenant, placed.order),
+        access_token=services.order_access_token(session, placed.order.id),
+    )
+    return Encoded(
+        answer, status_code=status.HTTP_200_OK if placed.replayed else status.HTTP_201_CREATED
+    )
+
+
+@public.get("/stores/{store_id}/orders", response_model=ShopOrdersPublic, responses=SHOP)
+def my_orders(
+    session: SessionDep, shop: StorefrontDep, customer: CurrentCustomer, page: KeysetDep
+) -> ListingResponse:
+    """The signed-in customer's orders in this store, newest first."""
+    return ListingResponse(
+        services.customer_orders(
+            session, shop.tenant, store_id=shop.store.id, customer_id=customer.id, page=page
+        )
+    )
+
+
+@public.get("/stores/{store_id}/orders/{order_id}", responses=SHOP)
+def my_order(
+    session: SessionDep,
+    shop: StorefrontDep,
+    customer: OptionalCustomer,
+    order_id: uuid.UUID,
+    token: OrderToken = None,
+) -> ShopOrderPublic:
+    """One order: its customer's, or anyone's with its `X-Order-Token`."""
+    order = services.storefront_order(
+        session,
+        shop.tenant,
+        store_id=shop.store.id,
+        order_id=order_id,
+        access_token=token,
+        customer_id=customer.id if customer is not None else None,
+    )
+    return services.shop_order_public(session, shop.tenant, order)

@@ -75,7 +75,7 @@ class OrderCreate(BaseModel):
         default=0, description="An amount off the items total, VAT included"
     )
     currency: Currency | None = Field(default=None, description="The store's; another is refused")
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000, json_schema_extra={"multiline": True})
 
 
 # -- steps -----------------------------------------------------------------------------------
@@ -280,3 +280,86 @@ OrderEventsPublic = Listing[OrderEventPublic]
 InvoicesPublic = Listing[InvoicePublic]
 CreditNotesPublic = Listing[CreditNotePublic]
 FulfillmentsPublic = Listing[FulfillmentPublic]
+
+
+# -- the storefront: carts, checkout, a customer's orders --------------------------------------
+
+
+class CartItemSet(BaseModel):
+    """How many of a SKU the cart holds from now on (0 takes it out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(ge=0, le=100_000)
+
+
+class CartLinePublic(BaseModel):
+    sku: str
+    quantity: int
+    title: str | None = Field(description="None when the SKU is no longer on sale")
+    unit_price: int | None
+    line_total: int | None
+    available: bool = Field(description="On sale, and enough in stock for this quantity")
+
+
+class CartPublic(BaseModel):
+    id: uuid.UUID
+    store_id: uuid.UUID
+    state: str
+    currency: str
+    items: list[CartLinePublic]
+    items_total: int = Field(description="What the lines on sale cost now, VAT included")
+    vat_total: int
+    token: str | None = Field(
+        default=None,
+        description="Only when an anonymous cart is created: send it as `X-Cart-Token`",
+    )
+    order_id: uuid.UUID | None = None
+
+
+class CheckoutCreate(BaseModel):
+    """What checkout needs besides the cart: who buys (a signed-in customer's email by
+    default) and where it goes."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    email: EmailAddress | None = Field(default=None, description="Required when not signed in")
+    name: str | None = Field(default=None, max_length=200)
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    note: str | None = Field(default=None, max_length=2000, json_schema_extra={"multiline": True})
+
+
+class ShopOrderPublic(BaseModel):
+    """An order as its customer sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    store_id: uuid.UUID
+    number: str
+    state: OrderState
+    currency: str
+    customer_email: str
+    customer_name: str | None
+    items_total: int
+    discount_total: int
+    shipping_total: int
+    vat_total: int
+    grand_total: int
+    paid_total: int
+    refunded_total: int
+    shipping_address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    placed_at: datetime
+    items: list[OrderItemPublic]
+
+
+class CheckoutPublic(BaseModel):
+    order: ShopOrderPublic
+    access_token: str = Field(
+        description="Opens this order (and its payment) without signing in: `X-Order-Token`"
+    )
+
+
+ShopOrdersPublic = KeysetListing[OrderPublic]

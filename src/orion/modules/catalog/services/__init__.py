@@ -37,6 +37,7 @@ from orion.modules.catalog.services.products import (
     update_variant,
 )
 from orion.modules.catalog.services.sales import find_sellable, product_labels, record_stock
+from orion.modules.catalog.services.storefront import shop_item_detail, shop_items
 from orion.modules.catalog.services.vat import set_vat_rates, tenant_vat_rates, vat_rates
 
 __all__ = [
@@ -63,6 +64,8 @@ __all__ = [
     "seed_demo",
     "set_images",
     "set_vat_rates",
+    "shop_item_detail",
+    "shop_items",
     "stock_managed_elsewhere",
     "tenant_vat_rates",
     "update_category",

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from orion.kernel.contract.points import StoreInfo
 from orion.kernel.data.db import serialise
+from orion.kernel.data.languages import first_text, without_empty
 from orion.kernel.data.tenancy import TenantContext, acting_for
 from orion.kernel.errors import FieldError, StoreNotFound
 from orion.kernel.runtime import runtime_of
 from orion.modules.catalog.exceptions import CatalogInvalid, SkuTaken, invalid
-from orion.modules.catalog.models import LANGUAGES, Product, ProductVariant
+from orion.modules.catalog.models import Product, ProductVariant
 from orion.modules.catalog.repository import (
     CategoryRepository,
     ProductCategoryRepository,
@@ -36,15 +37,8 @@ def store_of(session: Session, tenant: TenantContext, store_id: uuid.UUID) -> St
     return store
 
 
-def display_title(titles: dict[str, str]) -> str:
-    """The English title, else the French, else the German."""
-    return next((titles[lang] for lang in LANGUAGES if titles.get(lang)), "")
-
-
-def clean(texts: dict[str, str] | None) -> dict[str, str]:
-    """Per-language texts without the empty ones, in en, fr, de order."""
-    texts = texts or {}
-    return {lang: texts[lang] for lang in LANGUAGES if texts.get(lang)}
+display_title = first_text  # the English title, else the French, else the German
+clean = without_empty  # per-language texts without the empty ones, in en, fr, de order
 
 
 def derive_texts(product: Product) -> None:

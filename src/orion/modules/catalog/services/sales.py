@@ -38,10 +38,12 @@ def find_sellable(
                 Product.price,
                 Product.currency,
                 Product.vat_rate,
+                Product.available_quantity,
                 ProductVariant.id.label("variant_id"),
                 ProductVariant.sku.label("variant_sku"),
                 ProductVariant.price.label("variant_price"),
                 ProductVariant.options,
+                ProductVariant.available_quantity.label("variant_available"),
             )
             .outerjoin(ProductVariant, ProductVariant.product_id == Product.id)
             .where(
@@ -66,6 +68,7 @@ def find_sellable(
                 unit_price=row.price if row.variant_price is None else row.variant_price,
                 currency=row.currency,
                 vat_rate=row.vat_rate,
+                available_quantity=row.variant_available,
             )
         elif row.variant_id is None and row.sku in wanted:
             found[row.sku] = SellableItem(
@@ -77,6 +80,7 @@ def find_sellable(
                 unit_price=row.price,
                 currency=row.currency,
                 vat_rate=row.vat_rate,
+                available_quantity=row.available_quantity,
             )
     return found
 
@@ -152,6 +156,7 @@ def product_labels(
                 ProductVariant.id.label("variant_id"),
                 ProductVariant.sku.label("variant_sku"),
                 ProductVariant.options,
+                ProductVariant.available_quantity.label("variant_available"),
             )
             .outerjoin(ProductVariant, ProductVariant.product_id == Product.id)
             .where(Product.store_id == store_id, Product.id.in_(ids))

@@ -14,6 +14,16 @@ Functions take the session first, then the tenant they act for, then keyword-onl
 they flush, never commit.
 """
 
+from orion.modules.orders.exceptions import CartInvalid
+from orion.modules.orders.services.carts import (
+    ShopperCart,
+    cart_public,
+    checkout,
+    find_cart,
+    merge,
+    open_cart,
+    set_item,
+)
 from orion.modules.orders.services.demo import seed_demo
 from orion.modules.orders.services.documents import render_pdf
 from orion.modules.orders.services.figures import (
@@ -59,34 +69,50 @@ from orion.modules.orders.services.refunds import refund
 from orion.modules.orders.services.shipping import create_fulfillment, receive_return
 from orion.modules.orders.services.states import TRANSITIONS, allowed
 from orion.modules.orders.services.steps import cancel, complete, confirm, record_payment
+from orion.modules.orders.services.storefront import (
+    customer_orders,
+    order_access_token,
+    orders_of_customer,
+    shop_order_public,
+    storefront_order,
+)
 from orion.modules.orders.services.totals import Totals, compute, vat_in
 
 __all__ = [
     "TRANSITIONS",
+    "CartInvalid",
     "DayRefunds",
     "DaySales",
     "ItemSales",
     "OrderFilters",
     "Placed",
+    "ShopperCart",
     "Totals",
     "allowed",
     "cancel",
+    "cart_public",
+    "checkout",
     "complete",
     "compute",
     "confirm",
     "create_fulfillment",
     "credit_notes_listing",
+    "customer_orders",
     "daily_refunds",
     "daily_sales",
     "detail",
     "document_number",
     "find_by_number",
+    "find_cart",
     "get_credit_note",
     "get_invoice",
     "get_order",
     "invoices_listing",
     "issue_invoice",
     "item_sales",
+    "merge",
+    "open_cart",
+    "order_access_token",
     "order_credit_notes",
     "order_detail",
     "order_events",
@@ -96,6 +122,7 @@ __all__ = [
     "order_number",
     "order_returns",
     "orders_listing",
+    "orders_of_customer",
     "orders_page",
     "place_order",
     "placed_day",
@@ -106,5 +133,8 @@ __all__ = [
     "replayed_order",
     "seed_demo",
     "send_confirmation",
+    "set_item",
+    "shop_order_public",
+    "storefront_order",
     "vat_in",
 ]

@@ -96,12 +96,14 @@ def place_order(
     idempotency_key: str | None = None,
     actor: str | None = None,
     store: StoreInfo | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> Placed:
     """Place an order in the store; see the module docstring for what happens in which
     order. 422 naming the field for an unknown SKU, a discount above the items, another
     currency; 402 past the plan's monthly orders; 409 when stock is short. A caller that
     holds the store's `StoreInfo` (a route's `CurrentStore`) passes it as `store`, which
-    saves looking it up again."""
+    saves looking it up again; the storefront's checkout passes the signed-in customer's
+    `customer_id`."""
     with acting_for(session, tenant):
         if store is None or store.id != store_id:
             store = tenancy.stores.store(session, tenant, store_id)
@@ -164,6 +166,7 @@ def place_order(
             currency=store.currency,
             customer_email=data.customer_email,
             customer_name=data.customer_name,
+            customer_id=customer_id,
             shipping_address=_address(data.shipping_address),
             billing_address=_address(data.billing_address or data.shipping_address),
             note=data.note,
