@@ -277,3 +277,41 @@ def enable(runtime: Runtime, platform_id: uuid.UUID):  # type: ignore[no-untyped
             return runtime.modules.disable(session, code, scope=scope)
 
     return switch
+
+
+# -- a Stripe-compatible server, for the modules that pay through Stripe -----------------------
+
+
+@pytest.fixture(scope="session")
+def stripe_server(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """A Stripe-compatible HTTP server on loopback (tests/servers/stripe_server.py) for the
+    whole session, with the payments module's deployment settings pointing the real SDK at
+    it (`stripe_api_base`, no retries, a 3 s timeout). Yields its `FakeStripe`:
+
+    * `url`, `api_key` (the secret key it takes), `webhook_secret` (what it signs with);
+    * `payment_intents`, `charges`, `refunds`: its state by id; `requests`/`calls(method,
+      prefix)`: what it was asked;
+    * `events` / `events_of(kind, object_id)`: the webhooks Stripe would have sent, and
+      `send(client_or_url, event, path=...)` to deliver one, signed, when a test wants;
+    * `fail_with` (every answer that status), `refuse` ({path prefix: status}), `delay`
+      ({path prefix: seconds}: beyond the timeout, an outage that never answers), `reset()`.
+
+    A tenant pays through it once its Stripe account is stored:
+    `payments.services.configure_stripe(session, tenant, data=StripeAccountUpdate(
+    secret_key=fake.api_key, webhook_secret=fake.webhook_secret, publishable_key="pk_test_x"))`.
+    """
+    from tests.servers import stripe_server as server_module
+
+    server, fake = server_module.start()
+    before = runtime.settings.modules.get("payments")
+    runtime.settings.modules["payments"] = {
+        "stripe_api_base": fake.url,
+        "stripe_max_retries": 0,
+        "stripe_timeout_seconds": 3,
+    }
+    yield fake
+    if before is None:
+        runtime.settings.modules.pop("payments", None)
+    else:
+        runtime.settings.modules["payments"] = before
+    server.shutdown()

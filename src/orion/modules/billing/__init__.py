@@ -62,5 +62,6 @@ definition = ModuleDefinition(
     provides={
         "usage_limits": "orion.modules.billing.services:usage_limits",
         "dashboard_cards": "orion.modules.billing.services.dashboard:dashboard_cards",
+        "webhook_failures": "orion.modules.billing.webhooks:webhook_failures",
     },
 )

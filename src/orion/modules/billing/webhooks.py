@@ -17,13 +17,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from orion.kernel.contract.points import WebhookFailures
 from orion.kernel.data.db import insert_or_ignore, utcnow
 from orion.kernel.data.tenancy import acting_for, all_tenants
 from orion.kernel.errors import TransientError
@@ -358,3 +359,15 @@ def forget_old(session: Session, *, older_than_days: int) -> int:
             )
             .execution_options(synchronize_session=False)
         ).rowcount
+
+
+def webhook_failures(session: Session, since: datetime) -> WebhookFailures:
+    """The kernel's `webhook_failures` point: Stripe events received since `since` that
+    failed to apply, across tenants, and the latest error."""
+    failed = (StripeEvent.state == "failed", StripeEvent.received_at >= since)
+    with all_tenants(session):
+        count = session.scalar(select(func.count()).select_from(StripeEvent).where(*failed))
+        latest = session.scalar(
+            select(StripeEvent.error).where(*failed).order_by(StripeEvent.received_at.desc())
+        ) if count else None  # fmt: skip
+    return WebhookFailures(count=int(count or 0), last_error=latest)

@@ -1,0 +1,1 @@
+"""Real servers on loopback that speak external services' protocols, for the tests."""
