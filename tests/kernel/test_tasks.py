@@ -41,6 +41,7 @@ def test_task_is_recorded_with_its_queue_module_timings_and_result(runtime, work
     assert run.name == "widgets.echo"
     assert run.queue == "long_running"  # routed by the task's own declaration
     assert run.module == "widgets"
+    assert run.arguments == {"value": "ping"}  # kept, so that a failed run can be sent again
     assert run.finished_at is not None and run.finished_at >= run.started_at
     assert run.duration_ms is not None and run.error is None
 

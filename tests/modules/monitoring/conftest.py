@@ -34,7 +34,8 @@ def capture(runtime: Runtime):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def record_failed_run(runtime: Runtime):  # type: ignore[no-untyped-def]
-    """`record_failed_run(name, error=..., state="failed", tenant_id=None)`: a run row as
+    """`record_failed_run(name, error=..., state="failed", tenant_id=None, arguments=None)`:
+    a run row as
     `ModuleTask.execute` writes it after a failed attempt; the row's id."""
 
     def record(
@@ -43,6 +44,7 @@ def record_failed_run(runtime: Runtime):  # type: ignore[no-untyped-def]
         state: str = "failed",
         tenant_id: uuid.UUID | None = None,
         queue: str = "scheduled",
+        arguments: dict | None = None,
     ) -> uuid.UUID:
         run = {
             "id": uuid.uuid4(),
@@ -54,6 +56,7 @@ def record_failed_run(runtime: Runtime):  # type: ignore[no-untyped-def]
             "state": "started",
             "attempt": 1,
             "started_at": utcnow() - timedelta(seconds=1),
+            "arguments": arguments,
         }
         with runtime.database.unit_of_work() as session:
             record_run(session, ended_run(run, state, error, 0.5))

@@ -17,11 +17,11 @@ def _value(text: str, name: str, labels: str = "") -> float:
 
 
 def test_metrics_expose_the_latest_snapshot_and_the_open_notifications(
-    runtime, client, make_tenant
+    runtime, client, make_tenant, operator_headers
 ):
-    make_tenant()
+    tenant = make_tenant()
     snapshot = capture(runtime)
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=operator_headers).text
     assert _value(text, "orion_monitoring_entities", '{entity="tenants"}') == snapshot.tenants
     assert _value(text, "orion_monitoring_entities", '{entity="users"}') == snapshot.users
     assert _value(text, "orion_monitoring_database_bytes") > 0
@@ -30,15 +30,21 @@ def test_metrics_expose_the_latest_snapshot_and_the_open_notifications(
     )
     assert _value(text, "orion_monitoring_task_failure_ratio") == snapshot.failure_rate_bp / 10_000
     assert _value(text, "orion_monitoring_outbox_pending") == snapshot.outbox_pending
-    for kind in ("task_failed", "threshold", "outbox_stalled"):
+    assert _value(text, "orion_monitoring_webhooks_failed") == snapshot.webhooks_failed
+    platform = f'{{platform="{tenant.platform_id}"}}'
+    assert (
+        _value(text, "orion_monitoring_platform_task_runs_finished", platform)
+        == (snapshot.by_platform[str(tenant.platform_id)]["runs_finished"])
+    )
+    for kind in ("task_failed", "threshold", "outbox_stalled", "webhook_failed"):
         assert _value(text, "orion_monitoring_open_notifications", f'{{kind="{kind}"}}') >= 0
 
 
-def test_importing_the_metrics_again_keeps_one_collector(client):
+def test_importing_the_metrics_again_keeps_one_collector(client, operator_headers):
     from orion.modules.monitoring import metrics
 
     first = metrics.collector()
     reloaded = importlib.reload(metrics)
     assert reloaded.collector() is first
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=operator_headers).text
     assert text.count("# TYPE orion_monitoring_open_notifications gauge") == 1

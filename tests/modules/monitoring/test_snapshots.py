@@ -108,7 +108,7 @@ def test_a_task_waiting_in_redis_is_counted_in_its_queue(runtime):
 
 
 def test_the_snapshot_is_scheduled_every_15_minutes_on_queue_scheduled(runtime):
-    (entry,) = definition.scheduled_tasks
+    (entry,) = [e for e in definition.scheduled_tasks if e.task_name == CAPTURE]
     assert (entry.task_name, entry.cron, entry.queue) == (CAPTURE, "*/15 * * * *", "scheduled")
     schedule = runtime.celery.conf.beat_schedule[CAPTURE]
     assert schedule["options"] == {"queue": "scheduled"}

@@ -58,6 +58,17 @@ def test_a_failed_run_is_retried_with_the_same_task_and_the_worker_runs_it(
     assert run["task_id"] == accepted["task_id"]
 
 
+def test_a_failed_run_is_retried_with_the_arguments_the_kernel_recorded(
+    client, operator_headers, record_failed_run
+):
+    run_id = str(uuid.uuid4())
+    failed = record_failed_run(
+        "dev_tools.execute_test_run", queue="long_running", arguments={"run_id": run_id}
+    )
+    check = client.get(f"{API}/task-runs/{failed}/retry", headers=operator_headers).json()
+    assert check == {"retryable": True, "reason": None, "kwargs": {"run_id": run_id}}
+
+
 def test_a_task_whose_arguments_were_not_recorded_is_not_retried_and_says_why(
     client, operator_headers, record_failed_run
 ):
@@ -67,7 +78,7 @@ def test_a_task_whose_arguments_were_not_recorded_is_not_retried_and_says_why(
     response = client.post(f"{API}/task-runs/{failed}/retry", headers=operator_headers)
     assert response.status_code == 409
     assert response.json()["code"] == "retry_not_possible"
-    assert "does not record" in response.json()["detail"]
+    assert "recorded without them" in response.json()["detail"]
 
 
 def test_only_a_failed_or_lost_run_of_a_known_task_is_retried(

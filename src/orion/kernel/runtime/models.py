@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orion.kernel.data.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+from orion.kernel.data.db import Base, JSONType, Timestamps, UUIDPrimaryKey, utcnow
 
 # Platform-level activation rows carry this tenant id, so one unique constraint covers both
 # scopes on every backend (NULLs are distinct in unique constraints).
@@ -73,6 +73,9 @@ class TaskRun(UUIDPrimaryKey, Base):
     finished_at: Mapped[datetime | None]
     duration_ms: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The keyword arguments it was sent with (besides tenant_id), so a failed run can be
+    # sent again as it was; None when they were too large to keep (ARGUMENTS_LIMIT).
+    arguments: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class ScheduleClaim(Base):

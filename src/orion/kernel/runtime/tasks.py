@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import structlog
 from celery import Task
 from sqlalchemy.exc import OperationalError
@@ -123,7 +124,7 @@ class ModuleTask(Task):
     def execute(self, tenant_id: str | None, kwargs: dict[str, Any]) -> Any:
         tenant_uuid = uuid.UUID(str(tenant_id)) if tenant_id else None
         queue = (self.request.delivery_info or {}).get("routing_key") or self.queue_name
-        run = self._run_values(tenant_uuid, queue)
+        run = self._run_values(tenant_uuid, queue, kwargs)
         started_runs = None if self.request.is_eager else started_runs_of(self.app)
         if started_runs is not None:
             started_runs.add(run)
@@ -217,7 +218,9 @@ class ModuleTask(Task):
             session, definition.code
         )
 
-    def _run_values(self, tenant_id: uuid.UUID | None, queue: str | None) -> dict[str, Any]:
+    def _run_values(
+        self, tenant_id: uuid.UUID | None, queue: str | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "id": uuid.uuid4(),
             "task_id": self.request.id or "",
@@ -228,6 +231,7 @@ class ModuleTask(Task):
             "state": "started",
             "attempt": (self.request.retries or 0) + 1,
             "started_at": utcnow(),
+            "arguments": kept_arguments(kwargs),
         }
 
     def _record_failure(self, values: dict[str, Any]) -> None:
@@ -236,6 +240,19 @@ class ModuleTask(Task):
                 record_run(session, values)
         except Exception:
             log.exception("task_run_record_failed", run_id=str(values["id"]))
+
+
+ARGUMENTS_LIMIT = 8192  # bytes of JSON: tasks take references (ids), not documents
+
+
+def kept_arguments(kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments a run records, so that it can be sent again as it was; None when they
+    are too large to keep or not JSON. Tasks take ids, never secrets (docs/tasks.md)."""
+    try:
+        encoded = orjson.dumps(kwargs)
+    except TypeError:
+        return None
+    return kwargs if len(encoded) <= ARGUMENTS_LIMIT else None
 
 
 def ended_run(run: dict[str, Any], state: str, error: str | None, elapsed: float) -> dict[str, Any]:

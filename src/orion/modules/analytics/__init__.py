@@ -52,4 +52,5 @@ definition = ModuleDefinition(
         ScheduledTask("analytics.refresh_rollups", cron="15 2 * * *", per_tenant=True),
     ),
     handlers={"orders.order_canceled": "orion.modules.analytics.services:on_order_canceled"},
+    on_install="orion.modules.analytics.services:seed_demo",
 )

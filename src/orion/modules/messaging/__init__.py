@@ -3,8 +3,12 @@ platform's operators and a tenant (messages, attachments checked by content, rea
 in-app notifications per user raised by other modules' events, each user's preferences,
 and a daily email digest.
 
-Events of optional modules (orders, inventory, credits) are handled by name: messaging
-does not import them and runs without those modules.
+Operators have their pages under /console/platform/messaging/ (conversations with every
+tenant, their notifications from monitoring's events, preferences) and an API under
+/api/v1/admin/messaging.
+
+Events of optional modules (orders, inventory, credits) and of the internal monitoring
+module are handled by name: messaging does not import them and runs without those modules.
 """
 
 from orion.kernel.contract.modules import (
@@ -24,11 +28,14 @@ definition = ModuleDefinition(
     version="1.0.0",
     tier=Tier.OPTIONAL,
     description="Conversations with customers and the platform, notifications, digests",
-    requires=("tenancy", "email"),
+    # auth: authors' names (users service); core, always there.
+    requires=("tenancy", "email", "auth"),
     models="orion.modules.messaging.models",
     routers={
         "api": "orion.modules.messaging.routes:api",
         "console": "orion.modules.messaging.console:pages",
+        "admin": "orion.modules.messaging.routes:admin",
+        "console_admin": "orion.modules.messaging.console_operators:pages",
     },
     menu=(
         MenuItem(
@@ -37,6 +44,12 @@ definition = ModuleDefinition(
             path="/console/messaging/",
             permission="messaging.read",
             order=35,
+        ),
+        MenuItem(
+            section="platform",
+            label="Messages",
+            path="/console/platform/messaging/",
+            order=78,
         ),
     ),
     permissions=(
@@ -61,5 +74,10 @@ definition = ModuleDefinition(
         "inventory.out_of_stock": f"{HANDLERS}:on_out_of_stock",
         "credits.balance_low": f"{HANDLERS}:on_credits_low",
         "credits.depleted": f"{HANDLERS}:on_credits_low",
+        "monitoring.notification_opened": f"{HANDLERS}:on_monitoring_notification_opened",
+        "monitoring.notification_acknowledged": (
+            f"{HANDLERS}:on_monitoring_notification_acknowledged"
+        ),
     },
+    on_install=f"{HANDLERS}:seed_demo",
 )

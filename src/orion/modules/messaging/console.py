@@ -17,6 +17,7 @@ from orion.kernel.data.paging import Page
 from orion.kernel.web.console import ConsolePage, FormData, FormPage, PageContext, attempt
 from orion.kernel.web.console.shell import PostedForm
 from orion.kernel.web.dependencies import SessionDep
+from orion.kernel.web.limits import accepts_upload
 from orion.modules.messaging import services
 from orion.modules.messaging.schemas import (
     KIND_LABELS,
@@ -96,6 +97,7 @@ def conversation(
 
 
 @pages.post("/conversations/{conversation_id}")
+@accepts_upload()  # attachments: up to the deployment's upload limit
 async def reply(
     page: ConsolePage, session: SessionDep, conversation_id: uuid.UUID, form: PostedForm
 ) -> Response:

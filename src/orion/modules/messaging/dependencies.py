@@ -1,4 +1,5 @@
-"""What messaging's routes need, as Annotated dependencies: the caller as a participant."""
+"""What messaging's routes need, as Annotated dependencies: the caller as a participant,
+or as a platform operator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import Depends
 
 from orion.kernel.contract.principal import Principal
 from orion.kernel.errors import PermissionDenied
-from orion.kernel.web.dependencies import CurrentTenant, require_permission
+from orion.kernel.web.dependencies import CurrentTenant, PlatformAdmin, require_permission
 from orion.modules.messaging.services import Participant, participant_of
 
 CanRead = Annotated[Principal, Depends(require_permission("messaging.read"))]
@@ -33,3 +34,13 @@ def user(principal: CanRead) -> Principal:
 Reader = Annotated[Participant, Depends(reader)]
 Writer = Annotated[Participant, Depends(writer)]
 User = Annotated[Principal, Depends(user)]
+
+
+def operator(principal: PlatformAdmin) -> Principal:
+    """A platform operator signed in as a user (notifications are an operator's own)."""
+    if principal.user_id is None:
+        raise PermissionDenied("operators' notifications belong to users; sign in as one")
+    return principal
+
+
+Operator = Annotated[Principal, Depends(operator)]

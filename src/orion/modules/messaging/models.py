@@ -4,7 +4,7 @@ read state; in-app notifications per user and the kinds each user wants.
 A conversation is `customer` (a store's staff and one customer, known by email and name:
 there is no customer account) or `platform` (the platform's operators and the tenant).
 Both belong to the tenant. Participants are keyed `user:<id>` (members and operators)
-or `customer`.
+or `customer`. Operators' notifications (from monitoring's events) are platform-level.
 After changing a model: `orion db revision --module messaging -m "what changed"`.
 """
 
@@ -149,3 +149,59 @@ class Preference(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     kind: Mapped[str] = mapped_column(String(32))
     in_app: Mapped[bool] = mapped_column(Boolean, default=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# -- the platform's operators (platform-level rows: no tenant owns them) -------------------
+
+OPERATOR_KINDS = ("task_failed", "threshold", "outbox_stalled", "webhook_failed")
+
+
+class OperatorNotification(UUIDPrimaryKey, Base):
+    """Something the platform's operators should look at, raised by monitoring's events.
+
+    One row for the whole operator team (operators come and go; a new one sees what is
+    open); each operator's read state is `OperatorNotificationRead`, and their choices
+    `OperatorPreference`. `source_id` is monitoring's notification: once per event, closed
+    when an operator acknowledges it there."""
+
+    __tablename__ = "messaging_operator_notification"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", OPERATOR_KINDS), name="kind"),
+        UniqueConstraint("source_id"),
+        Index("ix_messaging_operator_notification_created_at", "created_at"),
+    )
+
+    source_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16), default="warning")
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(String(2000), default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    platform_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]  # acknowledged in monitoring
+    closed_by: Mapped[uuid.UUID | None]
+
+
+class OperatorNotificationRead(UUIDPrimaryKey, Base):
+    """One operator has read one operator notification."""
+
+    __tablename__ = "messaging_operator_notification_read"
+    __table_args__ = (UniqueConstraint("user_id", "notification_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("messaging_operator_notification.id", ondelete="CASCADE"), index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OperatorPreference(UUIDPrimaryKey, Timestamps, Base):
+    """Whether an operator wants one kind in the console (no row: yes)."""
+
+    __tablename__ = "messaging_operator_preference"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,5 +1,6 @@
-"""Queries on the messaging models. Tenant filtering is the kernel's: every query here
-reads the rows of the tenant the session acts for."""
+"""Queries on the messaging models. Tenant filtering is the kernel's: every query on a
+tenant's rows reads those of the tenant the session acts for; the operators' notifications
+are platform-level."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, exists, func, select, update
 
+from orion.kernel.data.db import insert_or_ignore
 from orion.kernel.data.repository import RepositoryBase
 from orion.modules.messaging.exceptions import (
     AttachmentNotFound,
@@ -21,6 +23,9 @@ from orion.modules.messaging.models import (
     Conversation,
     Message,
     Notification,
+    OperatorNotification,
+    OperatorNotificationRead,
+    OperatorPreference,
     Preference,
     ReadState,
 )
@@ -71,6 +76,10 @@ class MessageRepository(RepositoryBase[Message]):
 
     def of_conversation(self, conversation_id: uuid.UUID) -> Select:
         return self.select().where(Message.conversation_id == conversation_id)
+
+    def authors(self, messages: Collection[Any]) -> Select:
+        """The messages (by their ids) with their author keys."""
+        return self.select().where(Message.id.in_([m.id for m in messages]))
 
     def latest_at(self, conversation_id: uuid.UUID) -> datetime | None:
         return self.session.scalar(
@@ -175,3 +184,91 @@ class PreferenceRepository(RepositoryBase[Preference]):
         if not user_ids:
             return []
         return self.list(self.select().where(Preference.user_id.in_(list(user_ids))))
+
+
+class OperatorNotificationRepository(RepositoryBase[OperatorNotification]):
+    """The operators' notifications (platform-level rows) and each operator's read state."""
+
+    model = OperatorNotification
+    label = "operator notification"
+
+    def _read(self, user_id: uuid.UUID) -> Any:
+        return exists().where(
+            OperatorNotificationRead.notification_id == OperatorNotification.id,
+            OperatorNotificationRead.user_id == user_id,
+        )
+
+    def shown_to(
+        self, user_id: uuid.UUID, *, hidden: Collection[str], unread_only: bool = False
+    ) -> Select:
+        """The notifications of the kinds the operator wants shown (unread ones: neither
+        read by them nor closed by an acknowledgement)."""
+        query = self.select()
+        if hidden:
+            query = query.where(OperatorNotification.kind.not_in(list(hidden)))
+        if unread_only:
+            query = query.where(OperatorNotification.closed_at.is_(None), ~self._read(user_id))
+        return query
+
+    def unread_count(self, user_id: uuid.UUID, *, hidden: Collection[str]) -> int:
+        query = self.shown_to(user_id, hidden=hidden, unread_only=True)
+        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    def unread_ids(
+        self,
+        user_id: uuid.UUID,
+        *,
+        hidden: Collection[str],
+        among: Collection[uuid.UUID] | None = None,
+    ) -> list[uuid.UUID]:
+        query = self.shown_to(user_id, hidden=hidden, unread_only=True)
+        if among is not None:
+            query = query.where(OperatorNotification.id.in_(list(among)))
+        return list(self.session.scalars(query.with_only_columns(OperatorNotification.id)))
+
+    def read_of(self, user_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `ids` the operator has read, or were closed."""
+        if not ids:
+            return set()
+        read = select(OperatorNotificationRead.notification_id).where(
+            OperatorNotificationRead.user_id == user_id,
+            OperatorNotificationRead.notification_id.in_(list(ids)),
+        )
+        closed = select(OperatorNotification.id).where(
+            OperatorNotification.id.in_(list(ids)), OperatorNotification.closed_at.is_not(None)
+        )
+        return set(self.session.scalars(read)) | set(self.session.scalars(closed))
+
+    def mark_read(self, user_id: uuid.UUID, ids: Collection[uuid.UUID], at: datetime) -> int:
+        marked = 0
+        for notification_id in ids:
+            marked += insert_or_ignore(
+                self.session,
+                OperatorNotificationRead,
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": user_id,
+                    "notification_id": notification_id,
+                    "read_at": at,
+                },
+                unique=("user_id", "notification_id"),
+            )
+        return marked
+
+    def close(self, source_id: uuid.UUID, *, by: uuid.UUID | None, at: datetime) -> None:
+        self.session.execute(
+            update(OperatorNotification)
+            .where(
+                OperatorNotification.source_id == source_id,
+                OperatorNotification.closed_at.is_(None),
+            )
+            .values(closed_at=at, closed_by=by)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class OperatorPreferenceRepository(RepositoryBase[OperatorPreference]):
+    model = OperatorPreference
+
+    def of_user(self, user_id: uuid.UUID) -> list[OperatorPreference]:
+        return self.list(self.select().where(OperatorPreference.user_id == user_id))

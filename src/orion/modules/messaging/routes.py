@@ -5,6 +5,10 @@ notifications and preferences.
 /api/v1/messaging/..., and platform operators acting for a tenant at
 /api/v1/admin/messaging/tenants/{tenant_id}/... An operator there is the `operator` side
 of the tenant's `platform` conversations and sees no customer conversation.
+
+`admin` is the operators' own (/api/v1/admin/messaging/...): every tenant's platform
+conversations, opening one with a tenant named by name, slug or id, and the operators'
+notifications (from monitoring's events) with their preferences.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from orion.kernel.web.dependencies import CurrentTenant, PageDep, SessionDep, problem_responses
+from orion.kernel.web.limits import accepts_upload
 from orion.kernel.web.responses import ListingResponse
 from orion.modules.messaging import services
-from orion.modules.messaging.dependencies import Reader, User, Writer
+from orion.modules.messaging.dependencies import Operator, Reader, User, Writer
 from orion.modules.messaging.models import Attachment
 from orion.modules.messaging.schemas import (
     ConversationCreate,
@@ -29,6 +34,11 @@ from orion.modules.messaging.schemas import (
     MessagePublic,
     MessagesPublic,
     NotificationsPublic,
+    OperatorConversationCreate,
+    OperatorConversationsPublic,
+    OperatorNotificationsPublic,
+    OperatorPreferencesPublic,
+    OperatorPreferencesUpdate,
     PreferencesPublic,
     PreferencesUpdate,
     UnreadPublic,
@@ -36,6 +46,7 @@ from orion.modules.messaging.schemas import (
 from orion.modules.messaging.services.attachments import messaging_settings
 
 api = APIRouter()
+admin = APIRouter()  # /api/v1/admin/messaging/...: the platform's operators, across tenants
 
 NOT_FOUND = problem_responses(404)
 REFUSED = problem_responses(404, 422)
@@ -97,6 +108,7 @@ def list_messages(
     status_code=status.HTTP_201_CREATED,
     responses=REFUSED,
 )
+@accepts_upload()  # attachments: up to the deployment's upload limit
 async def post_message(
     session: SessionDep,
     tenant: CurrentTenant,
@@ -197,3 +209,80 @@ def put_preferences(
     session: SessionDep, tenant: CurrentTenant, me: User, body: PreferencesUpdate
 ) -> PreferencesPublic:
     return services.put_preferences(session, tenant, user_id=me.user_id, data=body)  # type: ignore[arg-type]
+
+
+# -- the platform's operators ------------------------------------------------------------------
+
+
+@admin.get("/conversations", response_model=OperatorConversationsPublic)
+def operator_conversations(
+    session: SessionDep,
+    me: Operator,
+    page: PageDep,
+    tenant_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> ListingResponse:
+    """Every tenant's platform conversations (or one tenant's), latest activity first, with
+    the caller's unread count and the tenant's name."""
+    return ListingResponse(
+        services.operator_conversations(session, principal=me, page=page, tenant_id=tenant_id)
+    )
+
+
+@admin.post("/conversations", status_code=status.HTTP_201_CREATED, responses=REFUSED)
+def start_conversation(
+    session: SessionDep, me: Operator, body: OperatorConversationCreate
+) -> ConversationPublic:
+    """Open a platform conversation with the tenant `tenant` names (its name, slug or id);
+    read and answer it under /tenants/{tenant_id}/conversations/{id}."""
+    conversation = services.start_conversation(session, principal=me, data=body)
+    return ConversationPublic.model_validate(conversation)
+
+
+@admin.get("/unread")
+def operator_unread(session: SessionDep, me: Operator) -> UnreadPublic:
+    conversations, messages = services.operator_unread(session, principal=me)
+    notifications = services.operator_unread_notifications(session, user_id=me.user_id)  # type: ignore[arg-type]
+    return UnreadPublic(conversations=conversations, messages=messages, notifications=notifications)
+
+
+@admin.get("/notifications", response_model=OperatorNotificationsPublic)
+def operator_notifications(
+    session: SessionDep,
+    me: Operator,
+    page: PageDep,
+    unread_only: Annotated[bool, Query()] = False,
+) -> ListingResponse:
+    """The caller's notifications from monitoring, newest first (`read`: by the caller, or
+    closed by an acknowledgement)."""
+    return ListingResponse(
+        services.operator_notifications_listing(
+            session,
+            user_id=me.user_id,  # type: ignore[arg-type]
+            page=page,
+            unread_only=unread_only,
+        )
+    )
+
+
+@admin.post("/notifications/read")
+def operator_notifications_read(
+    session: SessionDep,
+    me: Operator,
+    ids: Annotated[list[uuid.UUID] | None, Query(alias="id")] = None,
+) -> UnreadPublic:
+    """Mark the caller's notifications read (`?id=...`, or all of them)."""
+    services.mark_operator_notifications_read(session, user_id=me.user_id, ids=ids)  # type: ignore[arg-type]
+    left = services.operator_unread_notifications(session, user_id=me.user_id)  # type: ignore[arg-type]
+    return UnreadPublic(conversations=0, messages=0, notifications=left)
+
+
+@admin.get("/preferences")
+def get_operator_preferences(session: SessionDep, me: Operator) -> OperatorPreferencesPublic:
+    return services.get_operator_preferences(session, user_id=me.user_id)  # type: ignore[arg-type]
+
+
+@admin.put("/preferences", responses=problem_responses(422))
+def put_operator_preferences(
+    session: SessionDep, me: Operator, body: OperatorPreferencesUpdate
+) -> OperatorPreferencesPublic:
+    return services.put_operator_preferences(session, user_id=me.user_id, data=body)  # type: ignore[arg-type]

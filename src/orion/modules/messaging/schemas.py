@@ -12,7 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from orion.kernel.data.paging import Listing
 from orion.modules.email.schemas import EmailAddress
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
+    Field(json_schema_extra={"multiline": True}),
+]
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
@@ -36,6 +40,23 @@ KIND_LABELS = {
     NotificationKind.OUT_OF_STOCK: "Out of stock",
     NotificationKind.CREDITS_LOW: "Credit balance low",
     NotificationKind.CREDITS_DEPLETED: "Credits used up",
+}
+
+
+class OperatorNotificationKind(StrEnum):
+    """What monitoring raises for the platform's operators."""
+
+    TASK_FAILED = "task_failed"
+    THRESHOLD = "threshold"
+    OUTBOX_STALLED = "outbox_stalled"
+    WEBHOOK_FAILED = "webhook_failed"
+
+
+OPERATOR_KIND_LABELS = {
+    OperatorNotificationKind.TASK_FAILED: "Failed background tasks",
+    OperatorNotificationKind.THRESHOLD: "Thresholds crossed",
+    OperatorNotificationKind.OUTBOX_STALLED: "An outbox that stopped draining",
+    OperatorNotificationKind.WEBHOOK_FAILED: "Failed webhooks",
 }
 
 
@@ -71,7 +92,8 @@ class MessagePublic(BaseModel):
     id: uuid.UUID
     conversation_id: uuid.UUID
     author_side: str
-    author_name: str
+    author_name: str = Field(description="The author's name now (as written, if since gone)")
+    author_user_id: uuid.UUID | None = Field(default=None, description="None: the customer")
     body: str
     created_at: datetime
     attachments: list[AttachmentPublic] = []
@@ -96,6 +118,25 @@ class ConversationPublic(BaseModel):
 
 
 ConversationsPublic = Listing[ConversationPublic]
+
+
+class OperatorConversationPublic(ConversationPublic):
+    """A platform conversation as the operators list it, across tenants."""
+
+    tenant_name: str | None = None
+
+
+OperatorConversationsPublic = Listing[OperatorConversationPublic]
+
+
+class OperatorConversationCreate(BaseModel):
+    """An operator opens a conversation with a tenant (console: the tenant by name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: str = Field(min_length=1, max_length=200, description="Its name, slug or id")
+    subject: Subject
+    body: Text = Field(description="The first message")
 
 
 class UnreadPublic(BaseModel):
@@ -135,3 +176,37 @@ class PreferencesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preferences: list[PreferencePublic] = Field(max_length=len(NotificationKind))
+
+
+class OperatorNotificationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source_id: uuid.UUID = Field(description="monitoring's notification")
+    kind: OperatorNotificationKind
+    severity: str
+    title: str
+    body: str
+    link: str | None
+    platform_id: uuid.UUID | None
+    created_at: datetime
+    closed_at: datetime | None = Field(description="When an operator acknowledged it")
+    read: bool = False
+
+
+OperatorNotificationsPublic = Listing[OperatorNotificationPublic]
+
+
+class OperatorPreferencePublic(BaseModel):
+    kind: OperatorNotificationKind
+    in_app: bool = True
+
+
+class OperatorPreferencesPublic(BaseModel):
+    preferences: list[OperatorPreferencePublic]
+
+
+class OperatorPreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    preferences: list[OperatorPreferencePublic] = Field(max_length=len(OperatorNotificationKind))

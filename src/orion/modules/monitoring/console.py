@@ -1,7 +1,7 @@
 """Console pages of monitoring under /console/platform/monitoring/ (platform operators
 only, 404 for everyone else): the overview with the latest figures, their history and the
-thresholds; the notifications with their acknowledgement; the task runs with filters and
-the retry of a failed run."""
+thresholds (deployment-wide and per platform); the notifications with their
+acknowledgement; the task runs with filters and the retry of a failed run."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def _overview(page, session) -> dict:  # type: ignore[no-untyped-def]
         "open_notifications": services.open_count(session),
         "metrics": METRICS,
         "failed_metric": None,
+        "failed_platform": None,
+        "platforms": services.platform_overrides(session),
+        "platform_names": {str(k): v for k, v in services.platform_names(session).items()},
+        "retention": services.settings_of(runtime_of(session)),
     }
 
 
@@ -80,6 +84,35 @@ def set_threshold(
         message=lambda row: f"Threshold {row.metric} set to {row.value}.",
         failed_metric=metric,
     )
+
+
+@pages.post("/platforms/{platform_id}/thresholds/{metric}")
+def set_platform_threshold(
+    page: ConsolePage, session: SessionDep, platform_id: uuid.UUID, metric: Metric, form: FormData
+) -> Response:
+    user = page.principal.user_id if page.principal else None
+    return overview_page.submit(
+        page,
+        session,
+        form,
+        ThresholdUpdate,
+        lambda data: services.set_threshold(
+            session, metric, value=data.value, updated_by=user, platform_id=platform_id
+        ),
+        done=f"{BASE}/",
+        message=lambda row: f"Threshold {row.metric} of the platform set to {row.value}.",
+        failed_metric=metric,
+        failed_platform=str(platform_id),
+    )
+
+
+@pages.post("/platforms/{platform_id}/thresholds/{metric}/reset")
+def reset_platform_threshold(
+    page: ConsolePage, session: SessionDep, platform_id: uuid.UUID, metric: Metric, form: FormData
+) -> Response:
+    user = page.principal.user_id if page.principal else None
+    services.set_threshold(session, metric, value=None, updated_by=user, platform_id=platform_id)
+    return page.redirect(f"{BASE}/", message=f"The platform uses the deployment's {metric}.")
 
 
 @pages.get("/notifications")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orion.kernel.errors import Conflict, NotFound, OrionError
+from orion.kernel.errors import Conflict, NotFound, OrionError, ValidationFailed
 
 
 class MonitoringError(OrionError):
@@ -25,3 +25,9 @@ class RetryNotPossible(MonitoringError, Conflict):
     """A run that is not failed, or whose task's arguments the kernel did not record."""
 
     code = "retry_not_possible"
+
+
+class ThresholdRefused(MonitoringError, ValidationFailed):
+    """A per-platform value for a threshold measured only deployment-wide."""
+
+    code = "threshold_refused"

@@ -93,9 +93,20 @@ def _families(snapshot: Any, open_by_kind: dict[str, int]) -> Iterator[GaugeMetr
         ("task_failure_ratio", snapshot.failure_rate_bp / 10_000, "Failed share of those runs"),
         ("outbox_pending", snapshot.outbox_pending, "Outbox events not delivered yet"),
         ("outbox_stalled", snapshot.outbox_stalled, "Outbox events undelivered too long"),
+        ("webhooks_failed", snapshot.webhooks_failed, "Webhooks failed in the window"),
     ):
         gauge = _gauge(name, text)
         gauge.add_metric([], value)
+        yield gauge
+    by_platform = snapshot.by_platform or {}
+    for name, field, text in (
+        ("platform_task_runs_finished", "runs_finished", "A platform's task runs finished"),
+        ("platform_task_runs_failed", "runs_failed", "A platform's task runs failed or lost"),
+        ("platform_outbox_stalled", "outbox_stalled", "A platform's outbox events stalled"),
+    ):
+        gauge = _gauge(name, text, ("platform",))
+        for platform_id, row in sorted(by_platform.items()):
+            gauge.add_metric([platform_id], int(row.get(field, 0)))
         yield gauge
 
 

@@ -10,13 +10,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orion.kernel.data.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
 METRICS = ("failure_rate_percent", "queue_depth", "database_mb", "outbox_stalled_minutes")
-NOTIFICATION_KINDS = ("task_failed", "threshold", "outbox_stalled")
+# Measured per platform (its tenants' task runs and outbox events); queues and the database
+# are shared by every platform, so their thresholds are deployment-wide only.
+PLATFORM_METRICS = ("failure_rate_percent", "outbox_stalled_minutes")
+NOTIFICATION_KINDS = ("task_failed", "threshold", "outbox_stalled", "webhook_failed")
 NOTIFICATION_STATES = ("open", "acknowledged")
 
 
@@ -51,16 +54,44 @@ class CapacitySnapshot(UUIDPrimaryKey, Base):
     runs_by_task: Mapped[dict[str, Any]] = mapped_column(default=dict)
     outbox_pending: Mapped[int] = mapped_column(default=0)
     outbox_stalled: Mapped[int] = mapped_column(default=0)
+    # Webhooks received in the window whose processing failed (billing's, payments').
+    webhooks_failed: Mapped[int] = mapped_column(default=0)
+    # {platform id: {"tenants", "runs_finished", "runs_failed", "failure_rate_bp",
+    #  "outbox_stalled", "outbox_oldest_at"}}: the figures a platform's thresholds read.
+    by_platform: Mapped[dict[str, Any]] = mapped_column(default=dict)
     duration_ms: Mapped[int] = mapped_column(default=0)
 
 
 class Threshold(UUIDPrimaryKey, Timestamps, Base):
-    """An operator's value for one threshold (no row: the deployment's setting)."""
+    """An operator's value for one threshold, deployment-wide (`platform_id` NULL) or for one
+    platform's own figures. No row: the deployment's setting (or, for a platform, the
+    deployment-wide value)."""
 
     __tablename__ = "monitoring_threshold"
-    __table_args__ = (CheckConstraint(_one_of("metric", METRICS), name="metric"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("metric", METRICS), name="metric"),
+        # One deployment-wide row per metric, and one per metric and platform.
+        Index(
+            "uq_monitoring_threshold_deployment",
+            "metric",
+            unique=True,
+            sqlite_where=text("platform_id IS NULL"),
+            postgresql_where=text("platform_id IS NULL"),
+        ),
+        Index(
+            "uq_monitoring_threshold_platform",
+            "metric",
+            "platform_id",
+            unique=True,
+            sqlite_where=text("platform_id IS NOT NULL"),
+            postgresql_where=text("platform_id IS NOT NULL"),
+        ),
+    )
 
-    metric: Mapped[str] = mapped_column(String(32), unique=True)
+    metric: Mapped[str] = mapped_column(String(32))
+    # A platform's id (no foreign key: monitoring's tables stand alone; a deleted
+    # platform's overrides are never read again, and go with `set_threshold(None)`).
+    platform_id: Mapped[uuid.UUID | None] = mapped_column()
     value: Mapped[int] = mapped_column(BigInteger)
     updated_by: Mapped[uuid.UUID | None] = mapped_column()
 
@@ -78,6 +109,8 @@ class Notification(UUIDPrimaryKey, Timestamps, Base):
 
     kind: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(200), index=True)
+    # The platform whose own threshold was crossed (None: the deployment).
+    platform_id: Mapped[uuid.UUID | None] = mapped_column()
     open_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     severity: Mapped[str] = mapped_column(String(16), default="warning")
     title: Mapped[str] = mapped_column(String(300))

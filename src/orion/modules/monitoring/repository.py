@@ -3,10 +3,11 @@ and the read-only queries over the kernel's task runs and outbox."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -37,13 +38,36 @@ class SnapshotRepository(RepositoryBase[CapacitySnapshot]):
         rows = self.list(self.select().order_by(CapacitySnapshot.taken_at.desc()).limit(limit))
         return list(reversed(rows))
 
+    def purge(self, before: datetime) -> int:
+        """Delete the snapshots taken before `before` (one statement); how many."""
+        result = self.session.execute(
+            delete(CapacitySnapshot)
+            .where(CapacitySnapshot.taken_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
 
 class ThresholdRepository(RepositoryBase[Threshold]):
     model = Threshold
     label = "threshold"
 
-    def by_metric(self, metric: str) -> Threshold | None:
-        return self.first(self.select().where(Threshold.metric == metric))
+    def by_metric(self, metric: str, platform_id: uuid.UUID | None = None) -> Threshold | None:
+        platform = (
+            Threshold.platform_id.is_(None)
+            if platform_id is None
+            else Threshold.platform_id == platform_id
+        )
+        return self.first(self.select().where(Threshold.metric == metric, platform))
+
+    def platform_overrides(self) -> dict[tuple[str, uuid.UUID], int]:
+        """(metric, platform id) -> value of every per-platform override."""
+        rows = self.session.execute(
+            select(Threshold.metric, Threshold.platform_id, Threshold.value).where(
+                Threshold.platform_id.is_not(None)
+            )
+        ).all()
+        return {(metric, platform): int(value) for metric, platform, value in rows}
 
 
 class NotificationRepository(RepositoryBase[Notification]):
@@ -69,6 +93,14 @@ class NotificationRepository(RepositoryBase[Notification]):
         query = select(func.count()).select_from(Notification).where(Notification.state == "open")
         return self.session.scalar(query) or 0
 
+    def purge_acknowledged(self, before: datetime) -> int:
+        result = self.session.execute(
+            delete(Notification)
+            .where(Notification.state == "acknowledged", Notification.acknowledged_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
 
 class TaskRunRepository(RepositoryBase[TaskRun]):
     """The kernel's `kernel_task_run`, read (and never written) by monitoring."""
@@ -86,6 +118,20 @@ class TaskRunRepository(RepositoryBase[TaskRun]):
             .group_by(TaskRun.name)
         ).all()
         return {name: (int(total), int(bad or 0)) for name, total, bad in rows}
+
+    def tenant_failure_counts(self, since: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+        """tenant id -> (finished, failed) for the tenants' runs finished since `since`."""
+        failed = func.sum(case((TaskRun.state.in_(FAILED_STATES), 1), else_=0))
+        rows = self.session.execute(
+            select(TaskRun.tenant_id, func.count(), failed)
+            .where(
+                TaskRun.state.in_(FINISHED_STATES),
+                TaskRun.finished_at >= since,
+                TaskRun.tenant_id.is_not(None),
+            )
+            .group_by(TaskRun.tenant_id)
+        ).all()
+        return {tenant: (int(total), int(bad or 0)) for tenant, total, bad in rows}
 
     def failed_since(self, since: datetime) -> list[TaskRun]:
         return self.list(
@@ -112,7 +158,21 @@ class OutboxRepository(RepositoryBase[OutboxEvent]):
             query = query.where(OutboxEvent.created_at < older_than)
         return self.session.scalar(query) or 0
 
+    def undelivered_by_tenant(self, older_than: datetime) -> dict[uuid.UUID, tuple[int, datetime]]:
+        """tenant id -> (undelivered events older than `older_than`, the oldest one's time)."""
+        stalled = func.sum(case((OutboxEvent.created_at < older_than, 1), else_=0))
+        rows = self.session.execute(
+            select(OutboxEvent.tenant_id, stalled, func.min(OutboxEvent.created_at))
+            .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.tenant_id.is_not(None))
+            .group_by(OutboxEvent.tenant_id)
+        ).all()
+        return {tenant: (int(count or 0), oldest) for tenant, count, oldest in rows}
 
+
+# Tables of received webhooks (module: table), each with `state` ('failed' when its
+# processing failed), `error` and `received_at`. Read by name through Core like the counts:
+# monitoring imports no other module's models, and neither module offers a platform-wide
+# failure count through its service.
 class StorageRepository:
     """The database's size and its largest tables, on PostgreSQL or SQLite; read-only.
     Row counts go through SQLAlchemy Core over the tables the registry's models declare

@@ -1,5 +1,6 @@
 """monitoring routes, platform-wide, under /api/v1/admin/monitoring for platform
-operators (404 for everyone else): snapshots, thresholds, notifications, task runs."""
+operators (404 for everyone else): snapshots, thresholds (deployment-wide and per
+platform), notifications, task runs."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from orion.modules.monitoring.schemas import (
     NotificationPublic,
     NotificationsPublic,
     NotificationState,
+    PlatformThresholdsPublic,
     Retryability,
     RetryAccepted,
     RunState,
@@ -82,6 +84,48 @@ def reset_threshold(session: SessionDep, principal: Operator, metric: Metric) ->
     return services.set_threshold(session, metric, value=None, updated_by=principal.user_id)
 
 
+@admin.get("/platforms/thresholds", response_model=list[PlatformThresholdsPublic])
+def list_platform_thresholds(session: SessionDep) -> list[PlatformThresholdsPublic]:
+    """Every platform's thresholds measured per platform (failure rate, stalled outbox):
+    its own value or the deployment-wide one it inherits."""
+    return services.platform_overrides(session)
+
+
+@admin.get("/platforms/{platform_id}/thresholds", response_model=list[ThresholdPublic])
+def platform_thresholds(session: SessionDep, platform_id: uuid.UUID) -> list[ThresholdPublic]:
+    return services.list_thresholds(session, platform_id)
+
+
+@admin.put(
+    "/platforms/{platform_id}/thresholds/{metric}",
+    response_model=ThresholdPublic,
+    responses=problem_responses(422),
+)
+def set_platform_threshold(
+    session: SessionDep,
+    principal: Operator,
+    platform_id: uuid.UUID,
+    metric: Metric,
+    data: ThresholdUpdate,
+) -> ThresholdPublic:
+    """The platform's own value: its tenants' figures are judged by it, apart from the
+    deployment-wide figure (422 `threshold_refused` for queue depth and database size,
+    which every platform shares; 404 `platform_not_found`)."""
+    return services.set_threshold(
+        session, metric, value=data.value, updated_by=principal.user_id, platform_id=platform_id
+    )
+
+
+@admin.delete("/platforms/{platform_id}/thresholds/{metric}", response_model=ThresholdPublic)
+def reset_platform_threshold(
+    session: SessionDep, principal: Operator, platform_id: uuid.UUID, metric: Metric
+) -> ThresholdPublic:
+    """The platform goes back to the deployment-wide value."""
+    return services.set_threshold(
+        session, metric, value=None, updated_by=principal.user_id, platform_id=platform_id
+    )
+
+
 # -- notifications -----------------------------------------------------------------------------
 
 
@@ -91,10 +135,14 @@ def list_notifications(
     page: PageDep,
     state: NotificationState | None = None,
     kind: NotificationKind | None = None,
+    platform_id: uuid.UUID | None = None,
 ) -> ListingResponse:
-    """Admin notifications, the most recently seen first."""
+    """Admin notifications, the most recently seen first (`platform_id`: those raised by
+    that platform's own thresholds)."""
     return ListingResponse(
-        services.notifications_listing(session, page=page, state=state, kind=kind)
+        services.notifications_listing(
+            session, page=page, state=state, kind=kind, platform_id=platform_id
+        )
     )
 
 

@@ -12,7 +12,7 @@ from orion.kernel.data.paging import Listing
 
 Metric = Literal["failure_rate_percent", "queue_depth", "database_mb", "outbox_stalled_minutes"]
 NotificationState = Literal["open", "acknowledged"]
-NotificationKind = Literal["task_failed", "threshold", "outbox_stalled"]
+NotificationKind = Literal["task_failed", "threshold", "outbox_stalled", "webhook_failed"]
 RunState = Literal["started", "succeeded", "failed", "retrying", "skipped", "lost"]
 
 
@@ -44,6 +44,11 @@ class SnapshotPublic(BaseModel):
     runs_by_task: dict[str, dict[str, int]]
     outbox_pending: int
     outbox_stalled: int
+    webhooks_failed: int = Field(description="Webhooks received in the window that failed")
+    by_platform: dict[str, dict[str, Any]] = Field(
+        description="Per platform id: tenants, runs_finished, runs_failed, failure_rate_bp, "
+        "outbox_stalled, outbox_oldest_at"
+    )
     duration_ms: int
 
 
@@ -57,10 +62,23 @@ class CaptureAccepted(BaseModel):
 
 class ThresholdPublic(BaseModel):
     metric: Metric
-    value: int
-    default: int
+    value: int = Field(description="The value in force")
+    default: int = Field(
+        description="What applies without this override: the deployment's setting, or for "
+        "a platform the deployment-wide value"
+    )
     overridden: bool
+    platform_id: uuid.UUID | None = None
     updated_at: datetime | None = None
+
+
+class PlatformThresholdsPublic(BaseModel):
+    """A platform's thresholds (those measured per platform)."""
+
+    platform_id: uuid.UUID
+    code: str
+    name: str
+    thresholds: list[ThresholdPublic]
 
 
 class ThresholdUpdate(BaseModel):
@@ -73,6 +91,7 @@ class NotificationPublic(BaseModel):
     id: uuid.UUID
     kind: NotificationKind
     key: str
+    platform_id: uuid.UUID | None = None
     severity: str
     title: str
     detail: str | None
@@ -85,6 +104,11 @@ class NotificationPublic(BaseModel):
 
 
 NotificationsPublic = Listing[NotificationPublic]
+
+
+class PurgeResult(BaseModel):
+    snapshots: int = Field(description="Snapshots deleted")
+    notifications: int = Field(description="Acknowledged notifications deleted")
 
 
 class NotificationAck(BaseModel):

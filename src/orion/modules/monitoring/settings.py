@@ -1,5 +1,6 @@
 """Deployment-wide settings of monitoring (`ORION_MODULES__MONITORING__<KEY>`): the
-thresholds' defaults (an operator overrides them at run time: `monitoring_threshold`)."""
+thresholds' defaults (an operator overrides them at run time: `monitoring_threshold`), and
+how long snapshots and acknowledged notifications are kept."""
 
 from __future__ import annotations
 
@@ -20,5 +21,9 @@ class MonitoringSettings(BaseModel):
     outbox_stalled_minutes: int = Field(default=15, ge=1)
     # How many of the largest tables a snapshot keeps.
     largest_tables: int = Field(default=10, ge=1, le=100)
+    # Snapshots older than this many days go with `monitoring.purge_snapshots` (daily).
+    snapshot_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Acknowledged notifications older than this many days go with the same task.
+    acknowledged_retention_days: int = Field(default=180, ge=1, le=3650)
     # Ask the workers for a ping (seconds to wait); 0: do not ask.
     ping_timeout_seconds: float = Field(default=1.0, ge=0, le=10)

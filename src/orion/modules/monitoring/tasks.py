@@ -1,5 +1,5 @@
 """monitoring tasks, on the `scheduled` queue: the capacity snapshot (every 15 minutes,
-and on demand from the API or console)."""
+and on demand from the API or console) and the daily purge of old snapshots."""
 
 from __future__ import annotations
 
@@ -16,3 +16,9 @@ def capture_capacity_snapshot(session: Session) -> dict[str, Any]:
     """Store a capacity snapshot and raise the notifications it calls for."""
     snapshot = services.capture(session)
     return {"snapshot_id": str(snapshot.id), "duration_ms": snapshot.duration_ms}
+
+
+@task("monitoring.purge_snapshots", queue="scheduled")
+def purge_snapshots(session: Session) -> dict[str, int]:
+    """Delete snapshots and acknowledged notifications past their retention."""
+    return services.purge(session)

@@ -41,8 +41,15 @@ def list_tenants(
 
     with runtime() as rt, orion_errors(), rt.database.unit_of_work() as session:
         platform_id = platform_id_of(rt, session, platform) if platform else None
-        rows, count = services.list_tenants(session, platform_id=platform_id, page=Page(limit=500))
-        overviews = services.tenant_overviews(session, rows)
+        overviews, count, offset = [], 0, 0
+        while offset == 0 or offset < count:  # every tenant, a page of 500 at a time
+            rows, count = services.list_tenants(
+                session, platform_id=platform_id, page=Page(limit=500, offset=offset)
+            )
+            if not rows:
+                break
+            overviews += services.tenant_overviews(session, rows)
+            offset += len(rows)
     if as_json:
         payload = {"data": [t.model_dump(mode="json") for t in overviews], "count": count}
         typer.echo(json.dumps(payload))

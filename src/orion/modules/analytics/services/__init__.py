@@ -3,13 +3,15 @@
 * `periods`: report ranges (422 naming the field), periods of days, averages;
 * `sales`: sales per period (rollup + live), best-selling items, refunds;
 * `stock`: stock value per location; `usage`: the tenant's usage;
-* `rollups`: the nightly refresh and the cancellation handler; `export`: CSV.
+* `rollups`: the nightly refresh and the cancellation handler; `export`: CSV;
+* `demo`: the rollup refreshed for `orion demo`'s orders.
 
 Functions take the session first, then the tenant they act for, then keyword-only options;
 they flush, never commit. Every figure is summed by the database (GROUP BY) in the module
 owning the rows, read through its services.
 """
 
+from orion.modules.analytics.services.demo import seed_demo
 from orion.modules.analytics.services.export import (
     refunds_csv,
     sales_csv,
@@ -34,6 +36,7 @@ __all__ = [
     "report_range",
     "sales_csv",
     "sales_report",
+    "seed_demo",
     "stock_value",
     "stock_value_csv",
     "top_items",

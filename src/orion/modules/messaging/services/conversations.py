@@ -34,6 +34,7 @@ from orion.modules.messaging.schemas import (
     MessagesPublic,
 )
 from orion.modules.messaging.services import attachments as files
+from orion.modules.messaging.services import authors
 from orion.modules.messaging.services.participants import Participant
 from orion.modules.tenancy import services as tenancy
 
@@ -148,13 +149,14 @@ def post_message(
     conversation = get_conversation(session, tenant, conversation_id, who=who)
     checked = files.check_uploads(session, uploads or [])
     now = utcnow()
+    name = authors.name_of(session, who.user_id, who.name)
     with acting_for(session, tenant):
         message = MessageRepository(session).add(
             Message(
                 conversation_id=conversation.id,
                 author_side=who.side,
                 author_key=who.key,
-                author_name=who.name[:200],
+                author_name=name[:200],
                 body=body,
                 created_at=now,
             )
@@ -208,15 +210,27 @@ def messages_listing(
             repository.of_conversation(conversation.id),
             page,
             Message.created_at,
-            columns={"attachments": None},
+            columns={"attachments": None, "author_user_id": None},
         )
         rows = AttachmentRepository(session).of_messages([m.id for m in listing.data])
+        keys = {m.id: m.author_key for m in repository.list(repository.authors(listing.data))}
     by_message: dict[uuid.UUID, list[AttachmentPublic]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(AttachmentPublic.model_validate(row))
+    _named(session, listing.data, keys)
     for message in listing.data:
         message.attachments = by_message.get(message.id, [])
     return listing
+
+
+def _named(session: Session, messages: list[MessagePublic], keys: dict[uuid.UUID, str]) -> None:
+    """Each message's author as a user id and their name now (as written when gone)."""
+    for message in messages:
+        message.author_user_id = authors.user_id_of(keys.get(message.id, ""))
+    names = authors.names_of(session, (m.author_user_id for m in messages))
+    for message in messages:
+        if message.author_user_id in names:
+            message.author_name = names[message.author_user_id]  # type: ignore[index]
 
 
 def message_public(session: Session, tenant: TenantContext, message: Message) -> MessagePublic:
@@ -224,6 +238,7 @@ def message_public(session: Session, tenant: TenantContext, message: Message) ->
         rows = AttachmentRepository(session).of_messages([message.id])
     public = MessagePublic.model_validate(message)
     public.attachments = [AttachmentPublic.model_validate(row) for row in rows]
+    _named(session, [public], {message.id: message.author_key})
     return public
 
 

@@ -1,5 +1,6 @@
 """monitoring services: capacity snapshots (`snapshots`), thresholds and notifications
-(`alerts`), and the kernel's task runs with their retry (`runs`).
+(`alerts`, with the purge of old ones), the kernel's task runs with their retry (`runs`),
+and the demo's first snapshot (`demo`).
 
 Everything is platform-level: functions take the session first and flush, never commit.
 """
@@ -11,11 +12,15 @@ from orion.modules.monitoring.services.alerts import (
     list_thresholds,
     notifications_listing,
     open_count,
+    platform_names,
+    platform_overrides,
+    purge,
     raise_notification,
     set_threshold,
     threshold_value,
 )
 from orion.modules.monitoring.services.common import settings_of
+from orion.modules.monitoring.services.demo import seed_demo
 from orion.modules.monitoring.services.runs import (
     get_run,
     retry,
@@ -31,6 +36,7 @@ from orion.modules.monitoring.services.snapshots import (
     history_chart,
     latest,
     latest_or_none,
+    platform_figures,
     queue_depths,
     request_capture,
     snapshots_listing,
@@ -51,6 +57,10 @@ __all__ = [
     "list_thresholds",
     "notifications_listing",
     "open_count",
+    "platform_figures",
+    "platform_names",
+    "platform_overrides",
+    "purge",
     "queue_depths",
     "raise_notification",
     "request_capture",
@@ -58,6 +68,7 @@ __all__ = [
     "retry_check",
     "retryability",
     "runs_listing",
+    "seed_demo",
     "set_threshold",
     "settings_of",
     "snapshots_listing",

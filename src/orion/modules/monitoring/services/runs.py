@@ -1,10 +1,10 @@
 """The kernel's background task runs: a filtered list, and the retry of a failed run.
 
-A retry sends the same task again with the same arguments. The kernel records a run's
-task, queue and tenant but not its other arguments, so a run can be retried only when its
-task takes none beyond `tenant_id` (the kernel's and modules' scheduled tasks, mostly), or
-when its optional arguments are those of its Beat entry (a `ScheduledTask`'s kwargs). Any
-other task says why it cannot be retried here.
+A retry sends the same task again with the same arguments: those the kernel recorded with
+the run (`kernel_task_run.arguments`). A run recorded without them (arguments too large
+to keep, or a row older than the column) can still be retried when its task takes none
+beyond `tenant_id`, or when its optional arguments are those of its Beat entry (a
+`ScheduledTask`'s kwargs); otherwise the answer says why not.
 """
 
 from __future__ import annotations
@@ -75,14 +75,19 @@ def retryability(runtime: Runtime, run: TaskRun) -> Retryability:
         return Retryability(
             retryable=False, reason=f"no task {run.name} is registered in this deployment"
         )
+    if run.arguments is not None:
+        kwargs = dict(run.arguments)
+        if spec.accepts_tenant and run.tenant_id is not None:
+            kwargs["tenant_id"] = str(run.tenant_id)
+        return Retryability(retryable=True, kwargs=kwargs)
     parameters = list(inspect.signature(spec.function).parameters.values())[1:]
     arguments = [p for p in parameters if p.name != "tenant_id"]
     required = [p.name for p in arguments if p.default is inspect.Parameter.empty]
     if required:
         return Retryability(
             retryable=False,
-            reason=f"it takes arguments ({', '.join(required)}) and the kernel does not record "
-            "a run's arguments",
+            reason=f"it takes arguments ({', '.join(required)}) and this run was recorded "
+            "without them (too large to keep)",
         )
     kwargs: dict[str, Any] = {}
     if arguments:
@@ -91,8 +96,8 @@ def retryability(runtime: Runtime, run: TaskRun) -> Retryability:
             names = ", ".join(p.name for p in arguments)
             return Retryability(
                 retryable=False,
-                reason=f"its optional arguments ({names}) may have been given, and the kernel "
-                "does not record a run's arguments",
+                reason=f"its optional arguments ({names}) may have been given, and this run "
+                "was recorded without them",
             )
         kwargs = scheduled
     if spec.accepts_tenant and run.tenant_id is not None:

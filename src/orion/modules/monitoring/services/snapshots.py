@@ -2,14 +2,16 @@
 
 Counts are rows of the tables the registry's models declare (read-only, Core, all tenants):
 monitoring imports no other module's models, and tenancy/auth/catalog/orders offer no
-platform-wide count. A module that is not installed gives None, not 0.
+platform-wide count. A module that is not installed gives None, not 0. Per platform, a
+snapshot keeps what that platform's own thresholds judge: its tenants' task runs and
+outbox events (tenants mapped to platforms through tenancy's service).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -19,6 +21,7 @@ from orion.kernel.contract.modules import QUEUES
 from orion.kernel.data.db import after_commit, utcnow
 from orion.kernel.data.paging import Page
 from orion.kernel.runtime import Runtime, runtime_of
+from orion.modules.monitoring.exceptions import SnapshotNotFound
 from orion.modules.monitoring.models import CapacitySnapshot
 from orion.modules.monitoring.repository import (
     OutboxRepository,
@@ -61,6 +64,7 @@ def capture(session: Session) -> CapacitySnapshot:
     failed = sum(bad for _, bad in by_task.values())
     stalled_minutes = alerts.threshold_value(session, "outbox_stalled_minutes")
     outbox = OutboxRepository(session)
+    stalled_before = now - timedelta(minutes=stalled_minutes)
     broker, depths = queue_depths(runtime)
     snapshot = CapacitySnapshot(
         taken_at=now,
@@ -77,12 +81,66 @@ def capture(session: Session) -> CapacitySnapshot:
             name: {"finished": total, "failed": bad} for name, (total, bad) in by_task.items()
         },
         outbox_pending=outbox.undelivered(),
-        outbox_stalled=outbox.undelivered(older_than=now - timedelta(minutes=stalled_minutes)),
+        outbox_stalled=outbox.undelivered(older_than=stalled_before),
+        webhooks_failed=sum(f.count for f in alerts.failed_webhooks(session, window).values()),
+        by_platform=platform_figures(session, since=window, stalled_before=stalled_before),
     )
     snapshot.duration_ms = int((time.perf_counter() - started) * 1000)
     snapshots.add(snapshot)
     alerts.evaluate(session, snapshot, failed_since=previous.taken_at if previous else window)
     return snapshot
+
+
+def platform_figures(
+    session: Session, *, since: datetime, stalled_before: datetime
+) -> dict[str, dict[str, Any]]:
+    """Per platform: its tenants, their task runs finished since `since` (and failed), their
+    undelivered outbox events older than `stalled_before` and the oldest one's time. Summed
+    per tenant by the database; tenants are mapped to their platform here."""
+    # Every active tenant (the kernel's directory: no page limit), mapped to its platform.
+    tenants = runtime_of(session).directory.tenants(session)
+    platform_of = {tenant.tenant_id: tenant.platform_id for tenant in tenants}
+    figures: dict[str, dict[str, Any]] = {}
+
+    def of(tenant_id: uuid.UUID) -> dict[str, Any] | None:
+        platform = platform_of.get(tenant_id)
+        if platform is None:
+            return None  # deleted since the row was written
+        return figures.setdefault(
+            str(platform),
+            {
+                "tenants": 0,
+                "runs_finished": 0,
+                "runs_failed": 0,
+                "failure_rate_bp": 0,
+                "outbox_stalled": 0,
+                "outbox_oldest_at": None,
+            },
+        )
+
+    for tenant in tenants:
+        row = of(tenant.tenant_id)
+        assert row is not None
+        row["tenants"] += 1
+    for tenant_id, (finished, failed) in (
+        TaskRunRepository(session).tenant_failure_counts(since).items()
+    ):
+        row = of(tenant_id)
+        if row is not None:
+            row["runs_finished"] += finished
+            row["runs_failed"] += failed
+    for tenant_id, (stalled, oldest) in (
+        OutboxRepository(session).undelivered_by_tenant(stalled_before).items()
+    ):
+        row = of(tenant_id)
+        if row is not None:
+            row["outbox_stalled"] += stalled
+            if row["outbox_oldest_at"] is None or oldest.isoformat() < row["outbox_oldest_at"]:
+                row["outbox_oldest_at"] = oldest.isoformat()
+    for row in figures.values():
+        if row["runs_finished"]:
+            row["failure_rate_bp"] = row["runs_failed"] * 10_000 // row["runs_finished"]
+    return figures
 
 
 def queue_depths(runtime: Runtime) -> tuple[str, dict[str, int | None]]:
@@ -137,8 +195,6 @@ def request_capture(session: Session) -> CaptureAccepted:
 def latest(session: Session) -> CapacitySnapshot:
     row = SnapshotRepository(session).latest()
     if row is None:
-        from orion.modules.monitoring.exceptions import SnapshotNotFound
-
         raise SnapshotNotFound("no snapshot has been taken yet")
     return row
 
