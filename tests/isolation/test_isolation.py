@@ -491,6 +491,60 @@ def _credit_note(world: World) -> str:
     return str(refunded.json()["credit_note"]["id"])
 
 
+# -- customers: a customer of tenant A's store, an address of it --------------------------
+
+
+@factory("customer_id")
+def _customer(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/customers/stores/{_a_store(world)}/customers",
+            {"email": f"iso-{uuid.uuid4().hex[:8]}@example.com", "first_name": "Iso"},
+        )
+    )
+
+
+@factory("address_id")
+def _customer_address(world: World) -> str:
+    customer = _a_id(world, "customer_id", FACTORIES)
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/customers/stores/{_a_store(world)}/customers/{customer}/addresses",
+            {
+                "kind": "shipping",
+                "name": "Iso",
+                "line1": "1 rue de l'Isolation",
+                "postal_code": "1111",
+                "city": "Luxembourg",
+                "country": "LU",
+            },
+        )
+    )
+
+
+# -- payments: a bank transfer started for one of tenant A's orders ------------------------
+
+
+@factory("payment_id")
+def _payment(world: World) -> str:
+    saved = world.client.put(  # type: ignore[attr-defined]
+        "/api/v1/payments/accounts/bank-transfer",
+        json={"account_holder": "Isolation A", "iban": "LU280019400644750000"},
+        headers=world.a_headers,
+    )
+    assert saved.status_code == 200, saved.text
+    order = _placed_order(world)
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/payments/stores/{_a_store(world)}/orders/{order}/payments",
+            {"provider": "bank_transfer"},
+        )
+    )
+
+
 # -- messaging: a conversation of tenant A's store with a customer, a file in it ------------
 
 
@@ -522,6 +576,125 @@ def _attachment(world: World) -> str:
     )
     assert posted.status_code == 201, posted.text
     return str(posted.json()["attachments"][0]["id"])
+
+
+# -- cms: a published page of tenant A's store (so it has a revision), a menu --------------
+
+
+@factory("page_id")
+def _cms_page(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/cms/stores/{_a_store(world)}/pages",
+            {"titles": {"en": "Isolation"}, "bodies": {"en": "Text"}, "publish": True},
+        )
+    )
+
+
+@factory("revision_id")
+def _cms_revision(world: World) -> str:
+    page = _a_id(world, "page_id", FACTORIES)
+    revisions = world.client.get(  # type: ignore[attr-defined]
+        f"/api/v1/cms/stores/{_a_store(world)}/pages/{page}/revisions", headers=world.a_headers
+    ).json()
+    return str(revisions["data"][0]["id"])
+
+
+@factory("menu_id")
+def _cms_menu(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/cms/stores/{_a_store(world)}/menus",
+            {"name": f"iso-{uuid.uuid4().hex[:6]}"},
+        )
+    )
+
+
+# -- marketplace: a product import, a Letzshop shipment, a historical import, an export -----
+
+
+@factory("import_id")
+def _marketplace_import(world: World) -> str:
+    posted = world.client.post(  # type: ignore[attr-defined]
+        f"/api/v1/marketplace/stores/{_a_store(world)}/imports",
+        data={"language": "en", "policy": "dry_run"},
+        files={"file": ("feed.tsv", b"id\ttitle\tprice\nISO-1\tIso\t1.00 EUR\n", "text/plain")},
+        headers=world.a_headers,
+    )
+    return _created_id(posted)
+
+
+@factory("shipment_id")
+def _letzshop_shipment(world: World) -> str:
+    from orion.kernel.data.tenancy import TenantContext
+    from orion.modules.marketplace.services.shipments import record_shipment
+    from orion.modules.tenancy import services as tenancy
+
+    runtime = world.runtime  # type: ignore[attr-defined]
+    tenant = TenantContext(
+        uuid.UUID(world.a_ids["tenant_id"]), uuid.UUID(world.a_ids["platform_id"])
+    )
+    store_id = uuid.UUID(_a_store(world))
+    letzshop_id = f"ISO-{uuid.uuid4().hex[:8]}"
+    node = {
+        "id": letzshop_id,
+        "number": letzshop_id,
+        "state": "unconfirmed",
+        "order": {"number": letzshop_id, "email": "iso@example.com"},
+        "inventoryUnits": [],
+    }
+    with runtime.database.unit_of_work(tenant=tenant) as session:
+        store = tenancy.stores.store(session, tenant, store_id)
+        record_shipment(session, tenant, store, node, source="sync")
+    shipments = world.client.get(  # type: ignore[attr-defined]
+        f"/api/v1/marketplace/stores/{store_id}/shipments", headers=world.a_headers
+    ).json()
+    return str(next(s["id"] for s in shipments["data"] if s["letzshop_id"] == letzshop_id))
+
+
+@factory("historical_import_id")
+def _historical_import(world: World) -> str:
+    store = _a_store(world)
+    stored = world.client.put(  # type: ignore[attr-defined]
+        f"/api/v1/marketplace/stores/{store}/credential",
+        json={"api_key": "isolation-key-0000"},
+        headers=world.a_headers,
+    )
+    assert stored.status_code == 200, stored.text
+    return _created_id(_as_a(world, f"/api/v1/marketplace/stores/{store}/historical-imports", {}))
+
+
+@factory("export_id")
+def _marketplace_export(world: World) -> str:
+    return _created_id(
+        _as_a(
+            world,
+            f"/api/v1/marketplace/stores/{_a_store(world)}/exports",
+            {"kind": "marketplace_csv"},
+        )
+    )
+
+
+@factory("file_name")
+def _export_file(world: World) -> str:
+    from orion.kernel.data.tenancy import TenantContext, set_tenant
+    from orion.modules.marketplace.services.exports import run_marketplace_csv_export
+
+    runtime = world.runtime  # type: ignore[attr-defined]
+    tenant = TenantContext(
+        uuid.UUID(world.a_ids["tenant_id"]), uuid.UUID(world.a_ids["platform_id"])
+    )
+    export_id = uuid.UUID(_a_id(world, "export_id", FACTORIES))
+    with runtime.database.unit_of_work() as session:
+        set_tenant(session, tenant)
+        run_marketplace_csv_export(session, export_id)
+    shown = world.client.get(  # type: ignore[attr-defined]
+        f"/api/v1/marketplace/stores/{_a_store(world)}/exports/{export_id}",
+        headers=world.a_headers,
+    ).json()
+    return str(shown["files"][0]["name"])
 
 
 # Platform-admin routes only need some real id: they are checked for 401 and 403.

@@ -7,12 +7,20 @@ Other modules call (each acting for the tenant it is given):
     get_product(session, tenant, store_id, product_id) -> Product     # 404 product_not_found
     record_stock(session, tenant, *, store_id, product_id, variant_id, available) -> None
     product_labels(session, tenant, *, store_id, product_ids) -> dict[UUID, ProductLabel]
+    upsert_items(session, tenant, *, store_id, items) -> UpsertResult   # imports, by SKU
 
 Functions take the session first, then the tenant they act for, then keyword-only options;
 they flush, never commit.
 """
 
-from orion.modules.catalog.services.bulk import adjusted, bulk_action
+from orion.modules.catalog.services.bulk import (
+    UpsertItem,
+    UpsertResult,
+    UpsertVariant,
+    adjusted,
+    bulk_action,
+    upsert_items,
+)
 from orion.modules.catalog.services.categories import (
     category_tree,
     create_category,
@@ -41,6 +49,9 @@ from orion.modules.catalog.services.storefront import shop_item_detail, shop_ite
 from orion.modules.catalog.services.vat import set_vat_rates, tenant_vat_rates, vat_rates
 
 __all__ = [
+    "UpsertItem",
+    "UpsertResult",
+    "UpsertVariant",
     "add_variant",
     "adjusted",
     "bulk_action",
@@ -71,5 +82,6 @@ __all__ = [
     "update_category",
     "update_product",
     "update_variant",
+    "upsert_items",
     "vat_rates",
 ]
