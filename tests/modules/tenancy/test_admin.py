@@ -130,7 +130,9 @@ def test_operators_list_tenants_with_their_members_and_modules(client, operator,
         (staff.email, "staff"),
     }
     assert {"core", "auth", "tenancy"} <= set(tenant["modules"])
-    listed = client.get(f"{ADMIN}/tenants", headers=operator, params={"limit": 500}).json()
+    listed = client.get(
+        f"{ADMIN}/tenants", headers=operator, params={"q": tenant["slug"], "limit": 500}
+    ).json()
     assert listed["count"] >= 1
     ours = next(t for t in listed["data"] if t["id"] == str(admin.tenant.tenant_id))
     assert len(ours["members"]) == 2
