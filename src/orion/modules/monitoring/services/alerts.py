@@ -133,7 +133,6 @@ def set_threshold(
 
 def platform_overrides(session: Session) -> list[PlatformThresholdsPublic]:
     """Every platform with the thresholds measured per platform, overridden or inherited."""
-    platforms, _ = tenancy.list_platforms(session)
     return [
         PlatformThresholdsPublic(
             platform_id=platform.id,
@@ -141,13 +140,22 @@ def platform_overrides(session: Session) -> list[PlatformThresholdsPublic]:
             name=platform.name,
             thresholds=list_thresholds(session, platform.id),
         )
-        for platform in platforms
+        for platform in all_platforms(session)
     ]
 
 
+def all_platforms(session: Session) -> list[Any]:
+    """Every platform (tenancy pages them: read them all, 500 at a time)."""
+    found: list[Any] = []
+    while True:
+        platforms, count = tenancy.list_platforms(session, page=Page(limit=500, offset=len(found)))
+        found += platforms
+        if not platforms or len(found) >= count:
+            return found
+
+
 def platform_names(session: Session) -> dict[uuid.UUID, str]:
-    platforms, _ = tenancy.list_platforms(session)
-    return {platform.id: platform.name for platform in platforms}
+    return {platform.id: platform.name for platform in all_platforms(session)}
 
 
 # -- notifications -----------------------------------------------------------------------------
