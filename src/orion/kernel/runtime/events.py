@@ -121,14 +121,8 @@ class EventBus:
         after_commit(session, lambda: self._send(session.info.pop(_PENDING, [])))
 
     def _send(self, event_ids: list[str]) -> None:
-        if not event_ids:
-            return
-        if self.runtime.celery is None:
-            # A runtime without a Celery app (a CLI command: `orion demo`, a migration's
-            # seed): the events wait in the outbox for `kernel.sweep_outbox`.
-            log.info("events_left_for_the_sweep", count=len(event_ids))
-            return
-        self.runtime.send_task(DELIVER_TASK, kwargs={"event_ids": event_ids})
+        if event_ids:
+            self.runtime.send_task(DELIVER_TASK, kwargs={"event_ids": event_ids})
 
     # -- delivery ------------------------------------------------------------------------
 
